@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { PROJECT_ROOT, type Config } from './config/config.ts';
+import { openDatabase } from './db/database.ts';
+import { EventBus } from './events/event-bus.ts';
+import { createHttpServer } from './http/http-server.ts';
+import { attachWebSocket } from './http/websocket.ts';
+import { createYogaServer } from './http/yoga.ts';
+import type { Services } from './services.ts';
+
+const VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+
+export interface App {
+  services: Services;
+  /** Listens on `config.port` (0 picks a free port) and returns the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, closes sockets and subscriptions, then the database. Safe to call twice. */
+  stop(): Promise<void>;
+  url: string;
+}
+
+/** Wires the whole server: database (migrated), event bus, GraphQL over HTTP, WebSocket and SSE, console. */
+export async function buildApp(config: Config): Promise<App> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, resultsDir: config.resultsDir });
+  const services: Services = {
+    config,
+    db,
+    events: new EventBus(),
+    instanceId: config.instanceId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    startedAt: new Date(),
+    version: VERSION,
+  };
+  const yoga = createYogaServer(services);
+  const webRoot = config.serveWeb ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
+  const httpServer = createHttpServer(services, yoga, webRoot);
+  const ws = attachWebSocket(httpServer, yoga, config.apiToken);
+  let stopping: Promise<void> | undefined;
+
+  const app: App = {
+    services,
+    url: '',
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      app.url = `http://127.0.0.1:${port}`;
+      return app.url;
+    },
+    stop() {
+      stopping ??= (async () => {
+        httpServer.close();
+        await ws.close();
+        httpServer.closeAllConnections();
+        await services.events.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+  return app;
+}

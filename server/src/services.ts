@@ -1,0 +1,13 @@
+import type { Config } from './config/config.ts';
+import type { Database } from './db/database.ts';
+import type { EventBus } from './events/event-bus.ts';
+
+/** Everything a request handler may reach; built once by `buildApp`. */
+export interface Services {
+  config: Config;
+  db: Database;
+  events: EventBus;
+  instanceId: string;
+  startedAt: Date;
+  version: string;
+}
