@@ -9,6 +9,7 @@ import { EventBus } from './events/event-bus.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createYogaServer } from './http/yoga.ts';
+import { JobService } from './jobs/job-service.ts';
 import type { Services } from './services.ts';
 
 const VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
@@ -25,14 +26,15 @@ export interface App {
 /** Wires the whole server: database (migrated), event bus, GraphQL over HTTP, WebSocket and SSE, console. */
 export async function buildApp(config: Config): Promise<App> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, resultsDir: config.resultsDir });
-  const services: Services = {
+  const services = {
     config,
     db,
     events: new EventBus(),
     instanceId: config.instanceId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     startedAt: new Date(),
     version: VERSION,
-  };
+  } as Services;
+  services.jobs = new JobService(services);
   const yoga = createYogaServer(services);
   const webRoot = config.serveWeb ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
   const httpServer = createHttpServer(services, yoga, webRoot);
@@ -47,6 +49,7 @@ export async function buildApp(config: Config): Promise<App> {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
       });
+      await services.jobs.start();
       const { port } = httpServer.address() as AddressInfo;
       app.url = `http://127.0.0.1:${port}`;
       return app.url;
@@ -54,6 +57,7 @@ export async function buildApp(config: Config): Promise<App> {
     stop() {
       stopping ??= (async () => {
         httpServer.close();
+        await services.jobs.close();
         await ws.close();
         httpServer.closeAllConnections();
         await services.events.close();

@@ -53,7 +53,8 @@ export class UnauthenticatedError extends AppError {
  */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && EXPOSED_CODES.has((error as { code: string }).code)) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === 'string' && EXPOSED_CODES.has(code)) {
     const { code, details } = error as Error & { code: ErrorCode; details?: Record<string, unknown> };
     return new AppError(code, error.message, details ?? {});
   }

@@ -9,10 +9,14 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   #closed = false;
   overflowed = false;
 
-  constructor(
-    readonly limit: number,
-    private readonly onClose: () => void = () => {},
-  ) {}
+  #onClose: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Runs `fn` when the consumer stops (normally, by error, or by an abrupt client disconnect). */
+  onClosed(fn: () => void): void {
+    this.#onClose.push(fn);
+  }
 
   push(item: T): void {
     if (this.#closed) return;
@@ -56,7 +60,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#items = [];
-    this.onClose();
+    for (const fn of this.#onClose.splice(0)) fn();
     this.#waiter?.({ value: undefined, done: true });
     this.#waiter = undefined;
   }

@@ -28,10 +28,13 @@ export class EventBus {
     transport.onReceive((message) => this.#deliver({ ...message, remote: true }));
   }
 
-  /** Publishes to local listeners now, and to other replicas when `shared` is set and a transport exists. */
-  publish(topic: string, payload: unknown, options: { shared?: boolean } = {}): void {
+  /**
+   * Publishes to local listeners (unless `local` is false) and to other replicas (unless `shared` is false)
+   * when a transport is attached.
+   */
+  publish(topic: string, payload: unknown, options: { shared?: boolean; local?: boolean } = {}): void {
     const message = { topic, payload };
-    this.#deliver(message);
+    if (options.local !== false) this.#deliver(message);
     if (options.shared !== false) this.#transport?.send(message);
   }
 

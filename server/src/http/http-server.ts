@@ -47,7 +47,7 @@ export function createHttpServer(services: Services, yoga: YogaServer, webRoot: 
       }
       if (pathname === yoga.graphqlEndpoint || pathname.startsWith(`${yoga.graphqlEndpoint}/`)) {
         if (rejectOversizedBody(req, res, services)) return;
-        return await yoga.handleNodeRequestAndResponse(req, res);
+        return await yoga(req, res);
       }
       if (webRoot && (req.method === 'GET' || req.method === 'HEAD')) return await serveStatic(webRoot, req, res);
       sendJson(res, 404, { error: 'not found' });

@@ -41,6 +41,7 @@ CREATE TABLE "Job" (
     "pid" INTEGER,
     "pgid" INTEGER,
     "ownerId" TEXT,
+    "host" TEXT,
     "heartbeatAt" TIMESTAMP(3),
     "externalId" TEXT,
     "exitCode" INTEGER,
@@ -190,6 +191,9 @@ CREATE TABLE "ServerInstance" (
 
 -- CreateIndex
 CREATE INDEX "Job_status_createdAt_idx" ON "Job"("status", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Job_ownerId_status_idx" ON "Job"("ownerId", "status");
 
 -- CreateIndex
 CREATE INDEX "Job_createdAt_idx" ON "Job"("createdAt");

@@ -1,0 +1,346 @@
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Job, Prisma } from '../generated/prisma/client.ts';
+import { PROJECT_ROOT } from '../config/config.ts';
+import type { Services } from '../services.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/errors.ts';
+import { gitInfo } from './git-info.ts';
+import { jobPaths, UUID_PATTERN } from './job-paths.ts';
+import { LocalRun, type RunOutcome } from './local-run.ts';
+import { isJobProcessAlive } from './process-tree.ts';
+import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
+
+export type ExecutorName = 'LOCAL' | 'HF_JOBS';
+
+export interface StartJobInput {
+  trials?: number | null;
+  quick?: boolean | null;
+  flavor?: string | null;
+  executor?: ExecutorName | null;
+  seed?: number | null;
+  maxRetries?: number | null;
+}
+
+export interface TrainJobInput {
+  runId: string;
+  paramsFile: string;
+  outputDir: string;
+  flavor?: string;
+  executor?: ExecutorName;
+  config: Prisma.InputJsonValue;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'LOST']);
+export const isTerminal = (status: string) => TERMINAL.has(status);
+const FLAVOR_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Hooks other domains attach to a job's life (trial ingestion, promotion bookkeeping). */
+export interface JobHooks {
+  onProgress?(job: Job): Promise<void>;
+  onFinished?(job: Job): Promise<void>;
+}
+
+/**
+ * The job queue and its local executor: jobs are rows, dispatch is an atomic claim in the database
+ * (FOR UPDATE SKIP LOCKED), so several replicas can share one queue without running a job twice.
+ */
+export class JobService {
+  readonly #runs = new Map<string, LocalRun>();
+  readonly #hooks: JobHooks[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #dispatching = false;
+  #redispatch = false;
+  #closed = false;
+  #unsubscribe: (() => void) | undefined;
+  readonly #host = hostname();
+
+  constructor(private readonly services: Services) {}
+
+  addHooks(hooks: JobHooks): void {
+    this.#hooks.push(hooks);
+  }
+
+  /** The live pipeline of a job followed by this server, if any (its unpersisted lines are readable). */
+  pipeline(jobId: string) {
+    return this.#runs.get(jobId)?.pipeline;
+  }
+
+  get runningHere(): number {
+    return this.#runs.size;
+  }
+
+  /** Recovers jobs a previous server left running, then starts dispatching. */
+  async start(): Promise<void> {
+    await this.recover();
+    this.#unsubscribe = this.services.events.subscribe(QUEUE_TOPIC, () => this.dispatchSoon());
+    this.#timer = setInterval(() => this.dispatchSoon(), 1_000);
+    this.#timer.unref();
+    this.dispatchSoon();
+  }
+
+  /** Stops dispatching and detaches from running jobs, which keep running and are re-attached at the next start. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#unsubscribe?.();
+    await Promise.all([...this.#runs.values()].map((run) => run.detach().catch(() => {})));
+  }
+
+  async get(id: string): Promise<Job> {
+    if (!UUID_PATTERN.test(id)) throw new InvalidInputError(`Job id ${JSON.stringify(id)} is not a valid id`, { field: 'id' });
+    const job = await this.services.db.prisma.job.findUnique({ where: { id } });
+    if (!job) throw new NotFoundError('Job', id);
+    return job;
+  }
+
+  /** Validates the request and queues a TUNE job with its full, reproducible argv. */
+  async startTune(input: StartJobInput): Promise<Job> {
+    const trials = input.trials ?? 4;
+    if (!Number.isInteger(trials) || trials < 1 || trials > 10_000) throw new InvalidInputError('trials must be an integer from 1 to 10000', { field: 'trials' });
+    const flavor = input.flavor ?? 'cpu';
+    if (!FLAVOR_PATTERN.test(flavor)) throw new InvalidInputError(`flavor ${JSON.stringify(flavor)} is not a valid flavor name`, { field: 'flavor' });
+    const seed = input.seed ?? Math.floor(Math.random() * 1_000_000);
+    const maxRetries = input.maxRetries ?? 0;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10) throw new InvalidInputError('maxRetries must be from 0 to 10', { field: 'maxRetries' });
+    const executor = input.executor ?? 'LOCAL';
+    const id = crypto.randomUUID();
+    const outputDir = jobPaths(this.services.config.resultsDir, id).tuneDir;
+    const args = ['--mode', 'tune', '--trials', String(trials), '--flavor', flavor, '--seed', String(seed), '--output-dir', outputDir, ...(input.quick ? ['--quick'] : [])];
+    return this.#enqueue({ id, kind: 'TUNE', executor, flavor, trials, quick: !!input.quick, maxRetries, outputDir, args, structured: { trials, quick: !!input.quick, flavor, seed, executor } });
+  }
+
+  /** Queues the final training of a promoted trial. */
+  async startTrain(input: TrainJobInput): Promise<Job> {
+    const flavor = input.flavor ?? 'cpu';
+    const args = ['--mode', 'train', '--params', input.paramsFile, '--output-dir', input.outputDir, '--predict', '--flavor', flavor];
+    return this.#enqueue({
+      id: crypto.randomUUID(),
+      kind: 'TRAIN',
+      executor: input.executor ?? 'LOCAL',
+      flavor,
+      trials: null,
+      quick: false,
+      maxRetries: 0,
+      outputDir: input.outputDir,
+      args,
+      structured: { runId: input.runId, paramsFile: input.paramsFile, predict: true, flavor },
+      config: input.config,
+    });
+  }
+
+  async #enqueue(spec: {
+    id: string;
+    kind: 'TUNE' | 'TRAIN';
+    executor: ExecutorName;
+    flavor: string;
+    trials: number | null;
+    quick: boolean;
+    maxRetries: number;
+    outputDir: string;
+    args: string[];
+    structured: Prisma.InputJsonValue;
+    config?: Prisma.InputJsonValue;
+  }): Promise<Job> {
+    const { config } = this.services;
+    const git = await gitInfo(PROJECT_ROOT);
+    const command = [...config.trainCmd, ...spec.args];
+    const job = await this.services.db.prisma.job.create({
+      data: {
+        id: spec.id,
+        kind: spec.kind,
+        executor: spec.executor,
+        flavor: spec.flavor,
+        trials: spec.trials,
+        quick: spec.quick,
+        maxRetries: spec.maxRetries,
+        args: spec.structured,
+        command,
+        cwd: PROJECT_ROOT,
+        gitCommit: git.commit ? `${git.commit}${git.dirty ? '-dirty' : ''}` : null,
+        outputDir: spec.outputDir,
+        logPath: jobPaths(config.resultsDir, spec.id).log,
+        config: spec.config ?? { trainCmd: config.trainCmd, stopGraceMs: config.stopGraceMs, maxConcurrentJobs: config.maxConcurrentJobs },
+      },
+    });
+    await this.#writeMetadata(job);
+    publishJobUpdated(this.services.events, job.id);
+    this.services.events.publish(QUEUE_TOPIC, { jobId: job.id });
+    return job;
+  }
+
+  /**
+   * Stops a job: a queued one is dequeued; a running one gets SIGTERM on its whole tree, the grace
+   * period, then SIGKILL. The request is recorded first, so the replica running it acts even if this one is not it.
+   */
+  async stop(id: string): Promise<Job> {
+    const job = await this.get(id);
+    if (isTerminal(job.status)) throw new ConflictError(`Job ${id} has already ended (${job.status})`, { status: job.status });
+    const dequeued = await this.services.db.prisma.job.updateMany({
+      where: { id, status: 'QUEUED' },
+      data: { status: 'STOPPED', stopRequested: true, finishedAt: new Date(), error: 'stopped before it started' },
+    });
+    if (dequeued.count === 1) {
+      publishJobUpdated(this.services.events, id);
+      return this.get(id);
+    }
+    await this.services.db.prisma.job.update({ where: { id }, data: { stopRequested: true } });
+    this.services.events.publish(`stop:${id}`, { jobId: id });
+    const run = this.#runs.get(id);
+    if (run) await run.stop(this.services.config.stopGraceMs);
+    publishJobUpdated(this.services.events, id);
+    return this.get(id);
+  }
+
+  /** Runs the dispatcher soon, coalescing bursts of triggers into one pass. */
+  dispatchSoon(): void {
+    if (this.#closed) return;
+    if (this.#dispatching) {
+      this.#redispatch = true;
+      return;
+    }
+    this.#dispatching = true;
+    void this.#dispatch()
+      .catch((error) => console.error('[jobs] dispatch failed:', error))
+      .finally(() => {
+        this.#dispatching = false;
+        if (this.#redispatch) {
+          this.#redispatch = false;
+          this.dispatchSoon();
+        }
+      });
+  }
+
+  async #dispatch(): Promise<void> {
+    const { config } = this.services;
+    while (!this.#closed && this.#runs.size < config.maxConcurrentJobs) {
+      const job = await this.#claim();
+      if (!job) return;
+      await this.#execute(job, 'launch');
+    }
+  }
+
+  /** Atomically moves the oldest eligible QUEUED job to RUNNING under this instance. */
+  async #claim(): Promise<Job | undefined> {
+    const flavors = this.services.config.workerFlavors;
+    const rows = await this.services.db.prisma.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE "Job" SET status = 'RUNNING', "ownerId" = $1, host = $2, "startedAt" = now(), "heartbeatAt" = now(),
+              attempt = attempt + 1, "updatedAt" = now()
+       WHERE id = (SELECT id FROM "Job" WHERE status = 'QUEUED' AND executor = 'LOCAL'
+                   AND ($3::text[] IS NULL OR flavor = ANY($3::text[]))
+                   ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      this.services.instanceId,
+      this.#host,
+      flavors ?? null,
+    );
+    if (!rows.length) return undefined;
+    return this.services.db.prisma.job.findUniqueOrThrow({ where: { id: rows[0].id } });
+  }
+
+  async #execute(job: Job, mode: 'launch' | 'attach'): Promise<void> {
+    const run = new LocalRun(this.services, job);
+    this.#runs.set(job.id, run);
+    run.onProgress(async () => {
+      const fresh = await this.services.db.prisma.job.findUnique({ where: { id: job.id } });
+      if (fresh) for (const hook of this.#hooks) await hook.onProgress?.(fresh);
+    });
+    const unsubscribe = this.services.events.subscribe(`stop:${job.id}`, () => void run.stop(this.services.config.stopGraceMs));
+    try {
+      if (mode === 'launch') await run.launch();
+      else await run.attach();
+    } catch (error) {
+      unsubscribe();
+      this.#runs.delete(job.id);
+      await run.pipeline.close({ ended: false }).catch(() => {});
+      await this.#finish(job.id, { status: 'FAILED', error: `could not start: ${(error as Error).message}` });
+      return;
+    }
+    publishJobUpdated(this.services.events, job.id);
+    void run
+      .run()
+      .then((outcome) => this.#finishRun(job.id, run, outcome))
+      .catch(async (error) => {
+        console.error(`[jobs] job ${job.id} failed in the server:`, error);
+        await run.stop(0);
+        await this.#finish(job.id, { status: 'FAILED', error: `internal error while following the job: ${(error as Error).message}` });
+        await run.pipeline.close({ ended: true }).catch(() => {});
+      })
+      .finally(() => {
+        unsubscribe();
+        this.#runs.delete(job.id);
+        this.services.events.publish(QUEUE_TOPIC, { freed: job.id });
+      });
+  }
+
+  async #finishRun(jobId: string, run: LocalRun, outcome: RunOutcome): Promise<void> {
+    if (outcome.kind === 'detached') return;
+    const job = await this.services.db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    const exit = outcome.kind === 'exited' ? outcome.exit : undefined;
+    let status: 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'LOST';
+    let error: string | null = null;
+    if (job.stopRequested) {
+      status = 'STOPPED';
+      error = 'stopped by request';
+    } else if (!exit) {
+      status = 'LOST';
+      error = 'the process vanished without recording its exit (killed with SIGKILL, or the machine restarted)';
+    } else if (exit.exitCode === 0) {
+      status = 'SUCCEEDED';
+    } else {
+      status = 'FAILED';
+      error = exit.error ?? (exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode}`);
+      const tail = await this.services.db.prisma.logLine.findFirst({ where: { jobId, level: 'ERROR' }, orderBy: { seq: 'desc' }, select: { text: true } });
+      if (tail) error += `; last error line: ${tail.text.slice(0, 500)}`;
+    }
+    await this.#finish(jobId, { status, error, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, finishedAt: exit?.finishedAt ? new Date(exit.finishedAt) : new Date() });
+    await run.pipeline.close({ ended: true });
+  }
+
+  async #finish(jobId: string, data: { status: Job['status']; error?: string | null; exitCode?: number | null; signal?: string | null; finishedAt?: Date }): Promise<void> {
+    const job = await this.services.db.prisma.job.update({
+      where: { id: jobId },
+      data: { status: data.status, error: data.error ?? null, exitCode: data.exitCode ?? null, signal: data.signal ?? null, finishedAt: data.finishedAt ?? new Date(), cpuPercent: 0, rssBytes: 0n },
+    });
+    await this.#writeMetadata(job).catch(() => {});
+    for (const hook of this.#hooks) await hook.onFinished?.(job).catch((error) => console.error(`[jobs] finish hook of ${jobId} failed:`, error));
+    publishJobUpdated(this.services.events, jobId);
+  }
+
+  /**
+   * At start: every RUNNING local job of this machine whose owner is not a live server is taken over.
+   * Rule: still alive → re-attached (its output was kept in its files meanwhile and is read from the
+   * persisted offsets); gone with an exit record → finished from it; gone without one → LOST.
+   */
+  async recover(): Promise<void> {
+    const { db, config } = this.services;
+    const staleBefore = new Date(Date.now() - config.heartbeatTimeoutMs);
+    const liveOwners = new Set(
+      (await db.prisma.serverInstance.findMany({ where: { heartbeatAt: { gte: staleBefore } }, select: { id: true } })).map((s) => s.id),
+    );
+    liveOwners.delete(this.services.instanceId);
+    const orphans = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: this.#host } });
+    for (const job of orphans) {
+      if (job.ownerId && liveOwners.has(job.ownerId)) continue;
+      const claimed = await db.prisma.job.updateMany({ where: { id: job.id, ownerId: job.ownerId }, data: { ownerId: this.services.instanceId } });
+      if (claimed.count !== 1) continue;
+      const alive = job.pid ? await isJobProcessAlive(job.id, job.pid) : false;
+      const fresh = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      if (alive || job.pid) {
+        // Even a dead process may have left unread output: attaching reads it, then finishes the job.
+        await this.#execute(fresh, 'attach');
+      } else {
+        await this.#finish(job.id, { status: 'LOST', error: 'the server stopped before the process was started' });
+      }
+    }
+  }
+
+  async #writeMetadata(job: Job): Promise<void> {
+    const file = jobPaths(this.services.config.resultsDir, job.id).metadata;
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    const { id, kind, status, executor, flavor, trials, quick, args, command, cwd, gitCommit, config, exitCode, signal, error, createdAt, startedAt, finishedAt } = job;
+    await writeFile(tmp, JSON.stringify({ id, kind, status, executor, flavor, trials, quick, args, command, cwd, gitCommit, config, exitCode, signal, error, createdAt, startedAt, finishedAt }, null, 2));
+    await rename(tmp, file);
+  }
+}

@@ -1,0 +1,237 @@
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { Job } from '../generated/prisma/client.ts';
+import type { Services } from '../services.ts';
+import { FileFollower } from '../logs/file-follower.ts';
+import { JobLogPipeline } from '../logs/log-pipeline.ts';
+import { JOB_MARKER_ENV, isJobProcessAlive, killJobProcesses } from './process-tree.ts';
+import { jobPaths } from './job-paths.ts';
+import { sampleJobUsage } from './resource-monitor.ts';
+import { publishJobUpdated } from './job-events.ts';
+
+const LAUNCHER = fileURLToPath(new URL('./launcher.mjs', import.meta.url));
+
+export interface ExitRecord {
+  exitCode: number | null;
+  signal: string | null;
+  error?: string;
+  finishedAt?: string;
+}
+
+export type RunOutcome =
+  | { kind: 'exited'; exit: ExitRecord }
+  /** The process is gone and left no exit record (SIGKILLed launcher, machine restart). */
+  | { kind: 'vanished' }
+  /** This server let go of the job (shutdown); the process keeps running for the next server. */
+  | { kind: 'detached' };
+
+/** The server's secrets are not the trainer's business. */
+const PRIVATE_VARIABLES = ['ANANA_API_TOKEN', 'DATABASE_URL', 'REDIS_URL'];
+
+function jobEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of PRIVATE_VARIABLES) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === JOB_MARKER_ENV) delete env[name];
+  return env;
+}
+
+/** execa's types accept only literal descriptor numbers; any open descriptor works at run time. */
+const descriptor = (fd: number) => fd as 3;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One job running on this machine as a detached process group: it writes stdout/stderr to files,
+ * which this server follows. It survives a server crash; a restarted server attaches to it again.
+ */
+export class LocalRun {
+  readonly pipeline: JobLogPipeline;
+  readonly #paths: ReturnType<typeof jobPaths>;
+  #pid: number | null;
+  #exited: Promise<RunOutcome> | undefined;
+  #processGone = false;
+  #stopping: Promise<void> | undefined;
+  #monitor: NodeJS.Timeout | undefined;
+  #peak = { cpu: 0, rss: 0 };
+  #onTrialScan: (() => Promise<void>) | undefined;
+  #detached = false;
+
+  constructor(
+    private readonly services: Services,
+    private job: Job,
+  ) {
+    this.#paths = jobPaths(services.config.resultsDir, job.id);
+    this.#pid = job.pid;
+    this.#peak = { cpu: job.peakCpuPercent ?? 0, rss: Number(job.peakRssBytes ?? 0) };
+    this.pipeline = new JobLogPipeline({
+      db: services.db,
+      events: services.events,
+      jobId: job.id,
+      logPath: this.#paths.log,
+      lastSeq: job.lastSeq,
+      logOffset: Number(job.logOffset),
+      offsets: { STDOUT: Number(job.stdoutOffset), STDERR: Number(job.stderrOffset) },
+    });
+  }
+
+  get pid(): number | null {
+    return this.#pid;
+  }
+
+  /** Called while the job runs and once at its end, e.g. to ingest trial files. */
+  onProgress(scan: () => Promise<void>): void {
+    this.#onTrialScan = scan;
+  }
+
+  /** Starts the command; resolves once it is spawned, with the pid recorded. */
+  async launch(): Promise<void> {
+    await mkdir(this.#paths.logsDir, { recursive: true });
+    await this.pipeline.open();
+    const [command, ...args] = this.job.command;
+    // Descriptors, not paths: execa would pipe a path through this process, and the job must not depend on it.
+    const stdout = openSync(this.#paths.stdout, 'a');
+    const stderr = openSync(this.#paths.stderr, 'a');
+    try {
+      const child = execa(process.execPath, [LAUNCHER, this.#paths.exit, command, ...args], {
+        cwd: this.job.cwd ?? undefined,
+        env: { ...jobEnvironment(), [JOB_MARKER_ENV]: this.job.id, PYTHONUNBUFFERED: '1', ANANA_OUTPUT_DIR: this.job.outputDir ?? '' },
+        extendEnv: false,
+        stdin: 'ignore',
+        stdout: descriptor(stdout),
+        stderr: descriptor(stderr),
+        detached: true,
+        cleanup: false,
+        reject: false,
+        buffer: false,
+      });
+      if (!child.pid) throw new Error(`could not spawn ${command}`);
+      this.#pid = child.pid;
+      this.#exited = child.then(() => this.#readExit());
+      child.unref();
+    } finally {
+      closeSync(stdout);
+      closeSync(stderr);
+    }
+    this.job = await this.services.db.prisma.job.update({ where: { id: this.job.id }, data: { pid: this.#pid, pgid: this.#pid } });
+    publishJobUpdated(this.services.events, this.job.id);
+  }
+
+  /** Takes over a job whose process a previous server started (and which is still alive). */
+  async attach(): Promise<void> {
+    await this.pipeline.open();
+    const pid = this.#pid as number;
+    this.#exited = (async () => {
+      while (await isJobProcessAlive(this.job.id, pid)) await sleep(200);
+      return this.#readExit();
+    })();
+  }
+
+  /** Follows the output until the process ends and every line is persisted; returns how it ended. */
+  async run(): Promise<RunOutcome> {
+    const exited = this.#exited as Promise<RunOutcome>;
+    void exited.then(() => (this.#processGone = true));
+    this.#startMonitor();
+    const followers = {
+      STDOUT: new FileFollower(this.#paths.stdout, Number(this.job.stdoutOffset)),
+      STDERR: new FileFollower(this.#paths.stderr, Number(this.job.stderrOffset)),
+    } as const;
+    let idleMs = 2;
+    try {
+      for (;;) {
+        const goneBeforeRound = this.#processGone;
+        let progressed = false;
+        for (const stream of ['STDOUT', 'STDERR'] as const) {
+          const chunk = await followers[stream].read();
+          if (chunk.bytesRead === 0) continue;
+          progressed = true;
+          await this.pipeline.waitForCapacity();
+          this.pipeline.ingest(stream, chunk.lines, chunk.resumeOffset);
+        }
+        if (progressed) {
+          idleMs = 2;
+          continue;
+        }
+        if (goneBeforeRound) break;
+        if (this.#detached) return { kind: 'detached' };
+        await sleep(idleMs);
+        idleMs = Math.min(idleMs * 2, 25);
+      }
+      for (const stream of ['STDOUT', 'STDERR'] as const) {
+        const last = followers[stream].finish();
+        this.pipeline.ingest(stream, last.lines, last.resumeOffset);
+      }
+    } finally {
+      clearInterval(this.#monitor);
+      await Promise.all(Object.values(followers).map((f) => f.close()));
+    }
+    const outcome = await exited;
+    // The main command is done: whatever it left behind (daemons, escaped grandchildren) goes too.
+    await killJobProcesses(this.job.id, this.#pid, 1_000);
+    await this.pipeline.flush();
+    await this.#onTrialScan?.().catch((error) => console.error(`[jobs] trial scan of ${this.job.id} failed:`, error));
+    return outcome;
+  }
+
+  /** Stops following without touching the process: at shutdown, jobs keep running for the next server. */
+  async detach(): Promise<void> {
+    this.#detached = true;
+    clearInterval(this.#monitor);
+    await this.pipeline.flush();
+  }
+
+  /** SIGTERM to every process of the job, the grace period, then SIGKILL. */
+  stop(graceMs: number): Promise<void> {
+    this.#stopping ??= (async () => {
+      const result = await killJobProcesses(this.job.id, this.#pid, graceMs);
+      if (result.survivors) console.error(`[jobs] ${result.survivors} processes of job ${this.job.id} survived SIGKILL`);
+    })();
+    return this.#stopping;
+  }
+
+  async #readExit(): Promise<RunOutcome> {
+    try {
+      return { kind: 'exited', exit: JSON.parse(await readFile(this.#paths.exit, 'utf8')) as ExitRecord };
+    } catch {
+      return { kind: 'vanished' };
+    }
+  }
+
+  #startMonitor(): void {
+    const intervalMs = 1_000;
+    let sampling = false;
+    this.#monitor = setInterval(async () => {
+      if (sampling || this.#processGone) return;
+      sampling = true;
+      try {
+        const usage = await sampleJobUsage(this.job.id, this.#pid);
+        this.#peak = { cpu: Math.max(this.#peak.cpu, usage.cpuPercent), rss: Math.max(this.#peak.rss, usage.rssBytes) };
+        await this.services.db.prisma.$transaction([
+          this.services.db.prisma.job.update({
+            where: { id: this.job.id },
+            data: {
+              cpuPercent: usage.cpuPercent,
+              rssBytes: BigInt(usage.rssBytes),
+              peakCpuPercent: this.#peak.cpu,
+              peakRssBytes: BigInt(this.#peak.rss),
+              heartbeatAt: new Date(),
+            },
+            select: { id: true },
+          }),
+          this.services.db.prisma.usageSample.create({
+            data: { jobId: this.job.id, cpuPercent: usage.cpuPercent, rssBytes: BigInt(usage.rssBytes), processes: usage.processes },
+            select: { id: true },
+          }),
+        ]);
+        publishJobUpdated(this.services.events, this.job.id);
+        await this.#onTrialScan?.();
+      } catch (error) {
+        if (!this.#processGone) console.error(`[jobs] sampling job ${this.job.id} failed:`, (error as Error).message);
+      } finally {
+        sampling = false;
+      }
+    }, intervalMs);
+    this.#monitor.unref();
+  }
+}

@@ -1,0 +1,88 @@
+import { BoundedQueue } from '../events/bounded-queue.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import { logTopic, type LogEvent } from './log-record.ts';
+
+export interface SequenceSource<T extends { seq: number }> {
+  /** Items of the job with seq > afterSeq, ascending, about `limit` (persisted and still pending merged); `more` if there may be more. */
+  readAfter(afterSeq: number, limit: number): Promise<{ items: T[]; more: boolean }>;
+  /** The items a live batch carries. */
+  fromBatch(event: Extract<LogEvent, { type: 'batch' }>): T[];
+  /** Whether the job has ended and every item is persisted (nothing more will come). */
+  isComplete(): Promise<{ complete: boolean; lastSeq: number }>;
+}
+
+export interface SequenceChunk<T> {
+  items: T[];
+  /** Every item with seq ≤ lastSeq has been delivered (or filtered out): the resume point. */
+  lastSeq: number;
+  done: boolean;
+}
+
+const PAGE = 2_000;
+
+/**
+ * History after `afterSeq`, then live items, with no gap and no duplicate.
+ * The live listener is registered before history is read, live batches are de-duplicated by seq,
+ * and a batch that does not start where delivery stands (missed while replaying, or dropped because
+ * this subscriber fell behind its bounded buffer) is filled from storage first.
+ */
+export async function* followSequence<T extends { seq: number }>(
+  events: EventBus,
+  jobId: string,
+  afterSeq: number,
+  source: SequenceSource<T>,
+  options: { maxQueuedBatches?: number } = {},
+): AsyncGenerator<SequenceChunk<T>> {
+  const queue = new BoundedQueue<LogEvent>(options.maxQueuedBatches ?? 512);
+  const unsubscribe = events.subscribe(logTopic(jobId), (message) => queue.push(message.payload as LogEvent));
+  queue.onClosed(unsubscribe);
+  let last = afterSeq;
+
+  async function* catchUp(upTo = Number.POSITIVE_INFINITY): AsyncGenerator<SequenceChunk<T>> {
+    for (;;) {
+      const page = await source.readAfter(last, PAGE);
+      const items = page.items.filter((r) => r.seq <= upTo);
+      if (items.length) {
+        last = items[items.length - 1].seq;
+        yield { items, lastSeq: last, done: false };
+      }
+      if (!page.more || items.length < page.items.length || items.length === 0) break;
+    }
+    // Everything up to a published bound is readable, so filtered-out seqs below it count as delivered.
+    if (Number.isFinite(upTo) && upTo > last) last = upTo;
+  }
+
+  try {
+    yield* catchUp();
+    // Subscribed before this check, so an end that happens after it arrives as an event.
+    const state = await source.isComplete();
+    if (state.complete) {
+      yield* catchUp();
+      yield { items: [], lastSeq: Math.max(last, state.lastSeq), done: true };
+      return;
+    }
+    for await (const event of queue) {
+      if (queue.overflowed) {
+        queue.overflowed = false;
+        queue.drain();
+        yield* catchUp();
+        continue;
+      }
+      if (event.type === 'end') {
+        yield* catchUp();
+        yield { items: [], lastSeq: Math.max(last, event.lastSeq), done: true };
+        return;
+      }
+      if (event.toSeq <= last) continue;
+      if (event.type === 'persisted' || event.fromSeq > last) {
+        yield* catchUp(event.type === 'batch' ? event.fromSeq : event.toSeq);
+        if (event.type === 'persisted') continue;
+      }
+      const items = source.fromBatch(event).filter((item) => item.seq > last);
+      last = event.toSeq;
+      yield { items, lastSeq: last, done: false };
+    }
+  } finally {
+    queue.close();
+  }
+}

@@ -1,0 +1,197 @@
+import { open, truncate, type FileHandle } from 'node:fs/promises';
+import type { Database } from '../db/database.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import { classifyLevel } from './classify-level.ts';
+import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
+import { parseMetrics } from './parse-metrics.ts';
+import { insertLogBatch } from './log-store.ts';
+
+export interface LogPipelineOptions {
+  db: Database;
+  events: EventBus;
+  jobId: string;
+  /** The human-readable persisted log, `<results>/logs/<jobId>.log`. */
+  logPath: string;
+  /** Last sequence number already persisted (0 for a new job). */
+  lastSeq: number;
+  /** Size of the .log file that matches `lastSeq`; anything after it is from a flush that never committed. */
+  logOffset: number;
+  offsets: { STDOUT: number; STDERR: number };
+  flushIntervalMs?: number;
+  /** Lines held in memory before readers must wait: the backpressure bound. */
+  maxPendingLines?: number;
+}
+
+interface IncomingLine {
+  text: string;
+}
+
+interface PendingBatch {
+  lines: LogRecord[];
+  metrics: MetricRecord[];
+  stream: LogStreamName;
+  resumeOffset: number | undefined;
+}
+
+/**
+ * Numbers, classifies and parses a job's lines, publishes them at once to local subscribers,
+ * and persists them in batches to the .log file and the database together with the byte offsets
+ * they came from, so that a restarted server resumes exactly after the last persisted line.
+ */
+export class JobLogPipeline {
+  readonly jobId: string;
+  #seq: number;
+  #persistedSeq: number;
+  /** Unpersisted batches, kept whole: a batch is persisted together with the stream offset it ends at. */
+  #pending: PendingBatch[] = [];
+  #pendingLines = 0;
+  /** Stream offsets matching what is persisted. */
+  #offsets: { STDOUT: number; STDERR: number };
+  #logOffset: number;
+  #logFile: FileHandle | undefined;
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #capacityWaiters: (() => void)[] = [];
+  #closed = false;
+  #failure: Error | undefined;
+  readonly #maxPending: number;
+  readonly #flushIntervalMs: number;
+
+  constructor(private readonly options: LogPipelineOptions) {
+    this.jobId = options.jobId;
+    this.#seq = options.lastSeq;
+    this.#persistedSeq = options.lastSeq;
+    this.#offsets = { ...options.offsets };
+    this.#logOffset = options.logOffset;
+    this.#maxPending = options.maxPendingLines ?? 50_000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 50;
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  get persistedSeq(): number {
+    return this.#persistedSeq;
+  }
+
+  /** Drops whatever a crashed server appended to the .log file after its last committed batch. */
+  async open(): Promise<void> {
+    await truncate(this.options.logPath, this.#logOffset).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    this.#logFile = await open(this.options.logPath, 'a');
+  }
+
+  /** Adds lines read from one stream; `resumeOffset` is where that stream continues after them. */
+  ingest(stream: LogStreamName, lines: readonly IncomingLine[], resumeOffset?: number): void {
+    if (this.#closed) throw new Error(`log pipeline of job ${this.jobId} is closed`);
+    if (lines.length === 0) {
+      if (stream !== 'SYSTEM' && resumeOffset !== undefined) this.#pending.push({ lines: [], metrics: [], stream, resumeOffset });
+      return;
+    }
+    const time = new Date();
+    const fromSeq = this.#seq;
+    const records: LogRecord[] = new Array(lines.length);
+    const metrics: MetricRecord[] = [];
+    const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i].text;
+      const seq = ++this.#seq;
+      records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
+      const parsed = parseMetrics(text);
+      if (parsed) {
+        const step = parsed.step ?? null;
+        const epoch = parsed.epoch ?? null;
+        for (const [name, value] of Object.entries(parsed.values)) metrics.push({ seq, name, step, epoch, value, time });
+      }
+    }
+    this.#pending.push({ lines: records, metrics, stream, resumeOffset });
+    this.#pendingLines += records.length;
+    const event: LogBatchEvent = { type: 'batch', jobId: this.jobId, fromSeq, toSeq: this.#seq, lines: records, metrics };
+    this.options.events.publish(logTopic(this.jobId), event, { shared: false });
+    this.#scheduleFlush();
+  }
+
+  /** Lines not yet persisted with seq > afterSeq (readers merge them with the database). */
+  pendingAfter(afterSeq: number): { lines: LogRecord[]; metrics: MetricRecord[] } {
+    const lines: LogRecord[] = [];
+    const metrics: MetricRecord[] = [];
+    for (const batch of this.#pending) {
+      for (const r of batch.lines) if (r.seq > afterSeq) lines.push(r);
+      for (const m of batch.metrics) if (m.seq > afterSeq) metrics.push(m);
+    }
+    return { lines, metrics };
+  }
+
+  /** Resolves when the pipeline can take more lines: the reader of the job's files waits here. */
+  waitForCapacity(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#pendingLines < this.#maxPending) return Promise.resolve();
+    return new Promise((resolve) => this.#capacityWaiters.push(resolve));
+  }
+
+  /** Persists everything ingested so far. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#pending.length === 0) return;
+    this.#flushing = this.#persist().finally(() => (this.#flushing = undefined));
+    await this.#flushing;
+  }
+
+  /** Final flush, then tells subscribers that the log is complete. */
+  async close(options: { ended: boolean }): Promise<void> {
+    clearTimeout(this.#timer);
+    await this.flush();
+    this.#closed = true;
+    await this.#logFile?.close();
+    this.#logFile = undefined;
+    if (options.ended) this.options.events.publish(logTopic(this.jobId), { type: 'end', jobId: this.jobId, lastSeq: this.#seq });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#pendingLines >= 5_000) {
+      void this.flush().catch((error) => this.#fail(error));
+      return;
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush().catch((error) => this.#fail(error));
+    }, this.#flushIntervalMs);
+  }
+
+  #fail(error: Error): void {
+    console.error(`[logs] persisting job ${this.jobId} failed:`, error);
+    this.#failure = error;
+    for (const waiter of this.#capacityWaiters.splice(0)) waiter();
+  }
+
+  async #persist(): Promise<void> {
+    let take = 0;
+    let lineCount = 0;
+    while (take < this.#pending.length && (take === 0 || lineCount + this.#pending[take].lines.length <= 20_000)) {
+      lineCount += this.#pending[take].lines.length;
+      take++;
+    }
+    const batches = this.#pending.slice(0, take);
+    const lines = batches.flatMap((b) => b.lines);
+    const metrics = batches.flatMap((b) => b.metrics);
+    for (const b of batches) if (b.stream !== 'SYSTEM' && b.resumeOffset !== undefined) this.#offsets[b.stream] = b.resumeOffset;
+    const lastLineSeq = lines.length ? lines[lines.length - 1].seq : this.#persistedSeq;
+    let text = '';
+    for (const r of lines) text += `${r.seq}\t${r.time.toISOString()}\t${r.stream}\t${r.level}\t${r.text}\n`;
+    const bytes = Buffer.from(text);
+    if (this.#logFile && bytes.length) await this.#logFile.write(bytes);
+    const logOffset = this.#logOffset + bytes.length;
+    await insertLogBatch(this.options.db, this.jobId, lines, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
+    this.#logOffset = logOffset;
+    this.#pending.splice(0, take);
+    this.#pendingLines -= lines.length;
+    const fromSeq = this.#persistedSeq;
+    this.#persistedSeq = lastLineSeq;
+    // Other replicas' subscribers only hear this; they read the lines from the database.
+    if (lastLineSeq > fromSeq) this.options.events.publish(logTopic(this.jobId), { type: 'persisted', jobId: this.jobId, fromSeq, toSeq: lastLineSeq }, { local: false });
+    if (this.#pendingLines < this.#maxPending) for (const waiter of this.#capacityWaiters.splice(0)) waiter();
+    if (this.#pending.length) this.#scheduleFlush();
+  }
+}

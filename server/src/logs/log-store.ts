@@ -1,0 +1,162 @@
+import type { Database } from '../db/database.ts';
+import type { LogLevel } from './classify-level.ts';
+import type { LogRecord, MetricRecord } from './log-record.ts';
+
+export interface BatchPosition {
+  lastSeq: number;
+  logOffset: number;
+  offsets?: { STDOUT: number; STDERR: number };
+}
+
+/**
+ * Persists one batch of lines and metrics and the job's resume position in one transaction,
+ * with array parameters (one statement per table, whatever the batch size).
+ * Re-inserting a batch is harmless: rows are keyed by (job, seq).
+ */
+export async function insertLogBatch(db: Database, jobId: string, lines: LogRecord[], metrics: MetricRecord[], position: BatchPosition): Promise<void> {
+  const statements = [];
+  if (lines.length) {
+    statements.push(
+      db.prisma.$executeRawUnsafe(
+        `INSERT INTO "LogLine" ("jobId","seq","stream","level","text","time")
+         SELECT $1::uuid, u.seq, u.stream::"LogStream", u.level::"LogLevel", u.text, u.time
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(seq, stream, level, text, time)
+         ON CONFLICT DO NOTHING`,
+        jobId,
+        lines.map((l) => l.seq),
+        lines.map((l) => l.stream),
+        lines.map((l) => l.level),
+        lines.map((l) => l.text),
+        lines.map((l) => l.time),
+      ),
+    );
+  }
+  if (metrics.length) {
+    statements.push(
+      db.prisma.$executeRawUnsafe(
+        `INSERT INTO "MetricPoint" ("jobId","seq","name","step","epoch","value","time")
+         SELECT $1::uuid, u.seq, u.name, u.step, u.epoch, u.value, u.time
+         FROM unnest($2::int[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::timestamptz[]) AS u(seq, name, step, epoch, value, time)
+         ON CONFLICT DO NOTHING`,
+        jobId,
+        metrics.map((m) => m.seq),
+        metrics.map((m) => m.name),
+        metrics.map((m) => m.step),
+        metrics.map((m) => m.epoch),
+        metrics.map((m) => m.value),
+        metrics.map((m) => m.time),
+      ),
+    );
+  }
+  statements.push(
+    db.prisma.job.update({
+      where: { id: jobId },
+      data: {
+        lastSeq: position.lastSeq,
+        logOffset: BigInt(position.logOffset),
+        ...(position.offsets && { stdoutOffset: BigInt(position.offsets.STDOUT), stderrOffset: BigInt(position.offsets.STDERR) }),
+      },
+      select: { id: true },
+    }),
+  );
+  await db.prisma.$transaction(statements);
+}
+
+export interface LogQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  levels?: LogLevel[];
+  search?: string;
+  limit: number;
+  /** Newest first (for "the last N lines"); results are still returned in ascending seq order. */
+  tail?: boolean;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Reads persisted lines in seq order, filtered by range, level and case-insensitive text. */
+export async function readLogs(db: Database, jobId: string, query: LogQuery): Promise<LogRecord[]> {
+  const rows = await db.prisma.logLine.findMany({
+    where: {
+      jobId,
+      seq: { gt: query.afterSeq ?? 0, ...(query.beforeSeq !== undefined && { lt: query.beforeSeq }) },
+      ...(query.levels?.length && { level: { in: query.levels } }),
+      ...(query.search && { text: { contains: escapeLike(query.search), mode: 'insensitive' as const } }),
+    },
+    orderBy: { seq: query.tail ? 'desc' : 'asc' },
+    take: query.limit,
+    select: { seq: true, stream: true, level: true, text: true, time: true },
+  });
+  return query.tail ? rows.reverse() : rows;
+}
+
+export async function readMetricsAfter(db: Database, jobId: string, afterSeq: number, limit: number, names?: string[]): Promise<MetricRecord[]> {
+  return db.prisma.metricPoint.findMany({
+    where: { jobId, seq: { gt: afterSeq }, ...(names?.length && { name: { in: names } }) },
+    orderBy: [{ seq: 'asc' }, { name: 'asc' }],
+    take: limit,
+    select: { seq: true, name: true, step: true, epoch: true, value: true, time: true },
+  });
+}
+
+export async function metricNames(db: Database, jobId: string): Promise<{ name: string; count: number }[]> {
+  const rows = await db.prisma.metricPoint.groupBy({ by: ['name'], where: { jobId }, _count: { _all: true }, orderBy: { name: 'asc' } });
+  return rows.map((r) => ({ name: r.name, count: r._count._all }));
+}
+
+export interface MetricSeries {
+  name: string;
+  totalPoints: number;
+  downsampled: boolean;
+  points: MetricRecord[];
+}
+
+/**
+ * A metric series of at most `maxPoints` points. Above that it is reduced with M4 buckets:
+ * per bucket the first, last, minimum and maximum points, which keeps a line chart's shape
+ * (spikes included) at any zoom. Computed in one aggregate query, so a million points never reach Node.
+ */
+export async function readMetricSeries(db: Database, jobId: string, name: string, maxPoints: number): Promise<MetricSeries> {
+  const [{ count, min_seq: minSeq, max_seq: maxSeq }] = await db.prisma.$queryRawUnsafe<{ count: bigint | number; min_seq: number | null; max_seq: number | null }[]>(
+    `SELECT count(*) AS count, min(seq) AS min_seq, max(seq) AS max_seq FROM "MetricPoint" WHERE "jobId" = $1::uuid AND name = $2`,
+    jobId,
+    name,
+  );
+  const totalPoints = Number(count);
+  if (totalPoints <= maxPoints || minSeq === null || maxSeq === null) {
+    const points = await db.prisma.metricPoint.findMany({
+      where: { jobId, name },
+      orderBy: { seq: 'asc' },
+      select: { seq: true, name: true, step: true, epoch: true, value: true, time: true },
+    });
+    return { name, totalPoints, downsampled: false, points };
+  }
+  const buckets = Math.max(1, Math.floor(maxPoints / 4));
+  const rows = await db.prisma.$queryRawUnsafe<{ first: number[]; last: number[]; lo: number[]; hi: number[] }[]>(
+    `WITH p AS (
+       SELECT seq::float8 AS seq, value, coalesce(step, 'NaN'::float8) AS step, coalesce(epoch, 'NaN'::float8) AS epoch,
+              extract(epoch FROM time) * 1000 AS t,
+              floor((seq - $3)::float8 * $5 / ($4 - $3 + 1))::int AS bucket
+       FROM "MetricPoint" WHERE "jobId" = $1::uuid AND name = $2)
+     SELECT min(ARRAY[seq, value, step, epoch, t]) AS first, max(ARRAY[seq, value, step, epoch, t]) AS last,
+            min(ARRAY[value, seq, step, epoch, t]) AS lo, max(ARRAY[value, seq, step, epoch, t]) AS hi
+     FROM p GROUP BY bucket ORDER BY bucket`,
+    jobId,
+    name,
+    minSeq,
+    maxSeq,
+    buckets,
+  );
+  const bySeq = new Map<number, MetricRecord>();
+  const add = (seq: number, value: number, step: number, epoch: number, t: number) => {
+    bySeq.set(seq, { seq, name, value, step: Number.isNaN(step) ? null : step, epoch: Number.isNaN(epoch) ? null : epoch, time: new Date(t) });
+  };
+  for (const r of rows) {
+    add(r.first[0], r.first[1], r.first[2], r.first[3], r.first[4]);
+    add(r.last[0], r.last[1], r.last[2], r.last[3], r.last[4]);
+    add(r.lo[1], r.lo[0], r.lo[2], r.lo[3], r.lo[4]);
+    add(r.hi[1], r.hi[0], r.hi[2], r.hi[3], r.hi[4]);
+  }
+  const points = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  return { name, totalPoints, downsampled: true, points };
+}
