@@ -10,6 +10,8 @@ import { createHttpServer } from './http/http-server.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createYogaServer } from './http/yoga.ts';
 import { JobService } from './jobs/job-service.ts';
+import { PromotionService } from './results/promotion-service.ts';
+import { TrialService } from './results/trial-service.ts';
 import type { Services } from './services.ts';
 
 const VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
@@ -35,6 +37,15 @@ export async function buildApp(config: Config): Promise<App> {
     version: VERSION,
   } as Services;
   services.jobs = new JobService(services);
+  services.trials = new TrialService(services);
+  services.promotion = new PromotionService(services);
+  services.jobs.addHooks({
+    onProgress: async (job) => void (await services.trials.scanJob(job)),
+    onFinished: async (job) => {
+      await services.trials.scanJob(job);
+      await services.promotion.onTrainFinished(job);
+    },
+  });
   const yoga = createYogaServer(services);
   const webRoot = config.serveWeb ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
   const httpServer = createHttpServer(services, yoga, webRoot);
@@ -49,7 +60,9 @@ export async function buildApp(config: Config): Promise<App> {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
       });
+      await services.trials.rescan();
       await services.jobs.start();
+      await services.promotion.reconcileLocks();
       const { port } = httpServer.address() as AddressInfo;
       app.url = `http://127.0.0.1:${port}`;
       return app.url;

@@ -1,5 +1,4 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Job, Prisma } from '../generated/prisma/client.ts';
 import { PROJECT_ROOT } from '../config/config.ts';
@@ -8,8 +7,9 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error
 import { gitInfo } from './git-info.ts';
 import { jobPaths, UUID_PATTERN } from './job-paths.ts';
 import { LocalRun, type RunOutcome } from './local-run.ts';
-import { isJobProcessAlive } from './process-tree.ts';
+import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
+import { ServerRegistry } from './server-instances.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
 
@@ -28,11 +28,22 @@ export interface TrainJobInput {
   outputDir: string;
   flavor?: string;
   executor?: ExecutorName;
+  /** Short training, when the promoted trial came from a quick tuning run. */
+  quick?: boolean;
   config: Prisma.InputJsonValue;
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'LOST']);
 export const isTerminal = (status: string) => TERMINAL.has(status);
+/** How long stopJob waits, after the processes are gone, for the final state before it answers. */
+const STOP_SETTLE_MS = 10_000;
+
+async function settledWithin(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 const FLAVOR_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Hooks other domains attach to a job's life (trial ingestion, promotion bookkeeping). */
@@ -47,15 +58,20 @@ export interface JobHooks {
  */
 export class JobService {
   readonly #runs = new Map<string, LocalRun>();
+  /** Settles when the job's run is over and its final state is recorded. */
+  readonly #settled = new Map<string, Promise<void>>();
   readonly #hooks: JobHooks[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #dispatching = false;
+  #dispatching: Promise<void> | undefined;
   #redispatch = false;
+  #recovering: Promise<void> | undefined;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
-  readonly #host = hostname();
+  readonly #registry: ServerRegistry;
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Services) {
+    this.#registry = new ServerRegistry(services);
+  }
 
   addHooks(hooks: JobHooks): void {
     this.#hooks.push(hooks);
@@ -70,8 +86,10 @@ export class JobService {
     return this.#runs.size;
   }
 
-  /** Recovers jobs a previous server left running, then starts dispatching. */
+  /** Registers this server, recovers jobs a previous server left running, then starts dispatching. */
   async start(): Promise<void> {
+    // Each heartbeat also adopts the jobs of a server of this machine that died while this one runs.
+    await this.#registry.register(() => void this.#recoverOnce({ atStart: false }));
     await this.recover();
     this.#unsubscribe = this.services.events.subscribe(QUEUE_TOPIC, () => this.dispatchSoon());
     this.#timer = setInterval(() => this.dispatchSoon(), 1_000);
@@ -84,7 +102,11 @@ export class JobService {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
+    await this.#dispatching?.catch(() => {});
+    await this.#recovering?.catch(() => {});
     await Promise.all([...this.#runs.values()].map((run) => run.detach().catch(() => {})));
+    await Promise.all([...this.#settled.values()].map((settled) => settled.catch(() => {})));
+    await this.#registry.deregister();
   }
 
   async get(id: string): Promise<Job> {
@@ -113,18 +135,18 @@ export class JobService {
   /** Queues the final training of a promoted trial. */
   async startTrain(input: TrainJobInput): Promise<Job> {
     const flavor = input.flavor ?? 'cpu';
-    const args = ['--mode', 'train', '--params', input.paramsFile, '--output-dir', input.outputDir, '--predict', '--flavor', flavor];
+    const args = ['--mode', 'train', '--params', input.paramsFile, '--output-dir', input.outputDir, '--predict', '--flavor', flavor, ...(input.quick ? ['--quick'] : [])];
     return this.#enqueue({
       id: crypto.randomUUID(),
       kind: 'TRAIN',
       executor: input.executor ?? 'LOCAL',
       flavor,
       trials: null,
-      quick: false,
+      quick: !!input.quick,
       maxRetries: 0,
       outputDir: input.outputDir,
       args,
-      structured: { runId: input.runId, paramsFile: input.paramsFile, predict: true, flavor },
+      structured: { runId: input.runId, paramsFile: input.paramsFile, predict: true, flavor, quick: !!input.quick },
       config: input.config,
     });
   }
@@ -184,10 +206,18 @@ export class JobService {
       publishJobUpdated(this.services.events, id);
       return this.get(id);
     }
-    await this.services.db.prisma.job.update({ where: { id }, data: { stopRequested: true } });
+    const stopping = await this.services.db.prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { stopRequested: true } });
+    if (stopping.count === 0) {
+      const now = await this.get(id);
+      throw new ConflictError(`Job ${id} has already ended (${now.status})`, { status: now.status });
+    }
     this.services.events.publish(`stop:${id}`, { jobId: id });
     const run = this.#runs.get(id);
-    if (run) await run.stop(this.services.config.stopGraceMs);
+    if (run) {
+      await run.stop(this.services.config.stopGraceMs);
+      // Answer with the final state when it follows shortly (it usually does once the processes are gone).
+      await settledWithin(this.#settled.get(id), STOP_SETTLE_MS);
+    }
     publishJobUpdated(this.services.events, id);
     return this.get(id);
   }
@@ -199,11 +229,10 @@ export class JobService {
       this.#redispatch = true;
       return;
     }
-    this.#dispatching = true;
-    void this.#dispatch()
+    this.#dispatching = this.#dispatch()
       .catch((error) => console.error('[jobs] dispatch failed:', error))
       .finally(() => {
-        this.#dispatching = false;
+        this.#dispatching = undefined;
         if (this.#redispatch) {
           this.#redispatch = false;
           this.dispatchSoon();
@@ -216,6 +245,14 @@ export class JobService {
     while (!this.#closed && this.#runs.size < config.maxConcurrentJobs) {
       const job = await this.#claim();
       if (!job) return;
+      if (this.#closed) {
+        // Claimed while shutting down: hand it back rather than leave it RUNNING without a process.
+        await this.services.db.prisma.job.updateMany({
+          where: { id: job.id, ownerId: this.services.instanceId, status: 'RUNNING', pid: null },
+          data: { status: 'QUEUED', ownerId: null, host: null, startedAt: null, attempt: { decrement: 1 } },
+        });
+        return;
+      }
       await this.#execute(job, 'launch');
     }
   }
@@ -231,7 +268,7 @@ export class JobService {
                    ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       this.services.instanceId,
-      this.#host,
+      this.#registry.host,
       flavors ?? null,
     );
     if (!rows.length) return undefined;
@@ -252,12 +289,18 @@ export class JobService {
     } catch (error) {
       unsubscribe();
       this.#runs.delete(job.id);
-      await run.pipeline.close({ ended: false }).catch(() => {});
-      await this.#finish(job.id, { status: 'FAILED', error: `could not start: ${(error as Error).message}` });
+      const fresh = await this.services.db.prisma.job.findUnique({ where: { id: job.id }, select: { stopRequested: true } });
+      await (fresh?.stopRequested
+        ? this.#finish(job.id, { status: 'STOPPED', error: 'stopped before it started' })
+        : this.#finish(job.id, { status: 'FAILED', error: `could not start: ${(error as Error).message}` }));
+      // After the final state, so that a subscriber that sees the end also sees the job ended.
+      await run.pipeline.close({ ended: true }).catch(() => {});
+      this.services.events.publish(QUEUE_TOPIC, { freed: job.id });
       return;
     }
     publishJobUpdated(this.services.events, job.id);
-    void run
+    if (mode === 'attach' && job.stopRequested) void run.stop(this.services.config.stopGraceMs);
+    const settled = run
       .run()
       .then((outcome) => this.#finishRun(job.id, run, outcome))
       .catch(async (error) => {
@@ -266,11 +309,14 @@ export class JobService {
         await this.#finish(job.id, { status: 'FAILED', error: `internal error while following the job: ${(error as Error).message}` });
         await run.pipeline.close({ ended: true }).catch(() => {});
       })
+      .catch((error) => console.error(`[jobs] could not record the end of job ${job.id}:`, error))
       .finally(() => {
         unsubscribe();
         this.#runs.delete(job.id);
+        this.#settled.delete(job.id);
         this.services.events.publish(QUEUE_TOPIC, { freed: job.id });
       });
+    this.#settled.set(job.id, settled);
   }
 
   async #finishRun(jobId: string, run: LocalRun, outcome: RunOutcome): Promise<void> {
@@ -308,31 +354,50 @@ export class JobService {
   }
 
   /**
-   * At start: every RUNNING local job of this machine whose owner is not a live server is taken over.
-   * Rule: still alive → re-attached (its output was kept in its files meanwhile and is read from the
-   * persisted offsets); gone with an exit record → finished from it; gone without one → LOST.
+   * Takes over every RUNNING local job of this machine whose server is gone (at start, and at each heartbeat
+   * for servers that die meanwhile). Rule: a job with a recorded process is re-attached — if it still runs,
+   * it is followed on (its output was kept in its files meanwhile and is read from the persisted offsets);
+   * if it ended, its remaining output is read and it is finished from its exit record (SUCCEEDED/FAILED),
+   * or LOST when it left none. A job without a recorded process (the server died while starting it) is
+   * LOST, and anything of it that did start is killed. Jobs of other machines are left to their machine.
    */
-  async recover(): Promise<void> {
-    const { db, config } = this.services;
-    const staleBefore = new Date(Date.now() - config.heartbeatTimeoutMs);
-    const liveOwners = new Set(
-      (await db.prisma.serverInstance.findMany({ where: { heartbeatAt: { gte: staleBefore } }, select: { id: true } })).map((s) => s.id),
-    );
-    liveOwners.delete(this.services.instanceId);
-    const orphans = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: this.#host } });
-    for (const job of orphans) {
-      if (job.ownerId && liveOwners.has(job.ownerId)) continue;
-      const claimed = await db.prisma.job.updateMany({ where: { id: job.id, ownerId: job.ownerId }, data: { ownerId: this.services.instanceId } });
+  recover(): Promise<void> {
+    return this.#recoverOnce({ atStart: true });
+  }
+
+  #recoverOnce(options: { atStart: boolean }): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#recovering ??= this.#adoptOrphans(options)
+      .catch((error) => console.error('[jobs] recovery failed:', error))
+      .finally(() => (this.#recovering = undefined));
+    return this.#recovering;
+  }
+
+  async #adoptOrphans({ atStart }: { atStart: boolean }): Promise<void> {
+    const { db, instanceId } = this.services;
+    const live = await this.#registry.liveInstances();
+    const running = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: this.#registry.host } });
+    for (const job of running) {
+      if (this.#closed) return;
+      if (this.#runs.has(job.id)) continue;
+      // Its own jobs are only orphans at start (a restart under a fixed ANANA_INSTANCE_ID); later they are being launched.
+      const ownerGone = job.ownerId === instanceId ? atStart : !job.ownerId || !live.has(job.ownerId);
+      if (!ownerGone) continue;
+      const claimed = await db.prisma.job.updateMany({ where: { id: job.id, status: 'RUNNING', ownerId: job.ownerId }, data: { ownerId: instanceId } });
       if (claimed.count !== 1) continue;
-      const alive = job.pid ? await isJobProcessAlive(job.id, job.pid) : false;
       const fresh = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
-      if (alive || job.pid) {
-        // Even a dead process may have left unread output: attaching reads it, then finishes the job.
-        await this.#execute(fresh, 'attach');
-      } else {
-        await this.#finish(job.id, { status: 'LOST', error: 'the server stopped before the process was started' });
-      }
+      if (fresh.pid) await this.#execute(fresh, 'attach');
+      else await this.#abandonUnstarted(fresh);
     }
+  }
+
+  async #abandonUnstarted(job: Job): Promise<void> {
+    // The process may have been spawned just before the server died: only its marker can find it.
+    const { killed } = await killJobProcesses(job.id, null, this.services.config.stopGraceMs);
+    const error = job.stopRequested
+      ? 'stopped before it started'
+      : `the server stopped while starting the process${killed ? `; the ${killed} process(es) it had started were killed` : ''}`;
+    await this.#finish(job.id, { status: job.stopRequested ? 'STOPPED' : 'LOST', error });
   }
 
   async #writeMetadata(job: Job): Promise<void> {

@@ -53,10 +53,14 @@ export class LocalRun {
   #exited: Promise<RunOutcome> | undefined;
   #processGone = false;
   #stopping: Promise<void> | undefined;
+  /** Set by a stop that came before the process existed: the launch ends it as soon as it is spawned. */
+  #stopGraceMs: number | undefined;
   #monitor: NodeJS.Timeout | undefined;
   #peak = { cpu: 0, rss: 0 };
   #onTrialScan: (() => Promise<void>) | undefined;
   #detached = false;
+  /** The output loop of `run()`, so that `detach()` can wait until it has let go. */
+  #following: Promise<unknown> | undefined;
 
   constructor(
     private readonly services: Services,
@@ -108,7 +112,8 @@ export class LocalRun {
       });
       if (!child.pid) throw new Error(`could not spawn ${command}`);
       this.#pid = child.pid;
-      this.#exited = child.then(() => this.#readExit());
+      // The launcher is this server's child here, so how it ended is known even when it could not write its record.
+      this.#exited = child.then((result) => this.#readExit(result.signal ?? undefined));
       child.unref();
     } finally {
       closeSync(stdout);
@@ -116,23 +121,43 @@ export class LocalRun {
     }
     this.job = await this.services.db.prisma.job.update({ where: { id: this.job.id }, data: { pid: this.#pid, pgid: this.#pid } });
     publishJobUpdated(this.services.events, this.job.id);
+    // A stop that arrived while the process was being spawned found nothing to kill: it is carried out now.
+    if (this.#stopGraceMs !== undefined || this.job.stopRequested) void this.stop(this.#stopGraceMs ?? this.services.config.stopGraceMs);
   }
 
-  /** Takes over a job whose process a previous server started (and which is still alive). */
+  /** Takes over a job whose process a previous server started (alive, or dead with output left to read). */
   async attach(): Promise<void> {
     await this.pipeline.open();
     const pid = this.#pid as number;
+    // The launcher is not this server's child: its end can only be polled for.
     this.#exited = (async () => {
-      while (await isJobProcessAlive(this.job.id, pid)) await sleep(200);
-      return this.#readExit();
+      while (!this.#detached && (await isJobProcessAlive(this.job.id, pid))) await sleep(100);
+      return this.#detached ? { kind: 'detached' as const } : this.#readExit();
     })();
   }
 
   /** Follows the output until the process ends and every line is persisted; returns how it ended. */
   async run(): Promise<RunOutcome> {
     const exited = this.#exited as Promise<RunOutcome>;
-    void exited.then(() => (this.#processGone = true));
+    // The main command is done: whatever it left behind (daemons, escaped grandchildren) goes too, before the
+    // last read, so that what they printed until then is still read.
+    void exited.then(async (outcome) => {
+      if (outcome.kind !== 'detached') await this.#killLeftovers();
+      this.#processGone = true;
+    });
     this.#startMonitor();
+    const following = this.#follow();
+    this.#following = following.catch(() => {});
+    const state = await following;
+    if (state === 'detached') return { kind: 'detached' };
+    const outcome = await exited;
+    await this.pipeline.flush();
+    await this.#onTrialScan?.().catch((error) => console.error(`[jobs] trial scan of ${this.job.id} failed:`, error));
+    return outcome;
+  }
+
+  /** Reads both output files into the pipeline until the process is gone and nothing is left to read. */
+  async #follow(): Promise<'ended' | 'detached'> {
     const followers = {
       STDOUT: new FileFollower(this.#paths.stdout, Number(this.job.stdoutOffset)),
       STDERR: new FileFollower(this.#paths.stderr, Number(this.job.stderrOffset)),
@@ -140,6 +165,8 @@ export class LocalRun {
     let idleMs = 2;
     try {
       for (;;) {
+        // Checked every round, not only when idle: a job printing without pause must not hold up a shutdown.
+        if (this.#detached) return 'detached';
         const goneBeforeRound = this.#processGone;
         let progressed = false;
         for (const stream of ['STDOUT', 'STDERR'] as const) {
@@ -154,7 +181,6 @@ export class LocalRun {
           continue;
         }
         if (goneBeforeRound) break;
-        if (this.#detached) return { kind: 'detached' };
         await sleep(idleMs);
         idleMs = Math.min(idleMs * 2, 25);
       }
@@ -162,27 +188,36 @@ export class LocalRun {
         const last = followers[stream].finish();
         this.pipeline.ingest(stream, last.lines, last.resumeOffset);
       }
+      return 'ended';
     } finally {
       clearInterval(this.#monitor);
       await Promise.all(Object.values(followers).map((f) => f.close()));
     }
-    const outcome = await exited;
-    // The main command is done: whatever it left behind (daemons, escaped grandchildren) goes too.
-    await killJobProcesses(this.job.id, this.#pid, 1_000);
-    await this.pipeline.flush();
-    await this.#onTrialScan?.().catch((error) => console.error(`[jobs] trial scan of ${this.job.id} failed:`, error));
-    return outcome;
   }
 
-  /** Stops following without touching the process: at shutdown, jobs keep running for the next server. */
+  async #killLeftovers(): Promise<void> {
+    const result = await killJobProcesses(this.job.id, this.#pid, Math.min(1_000, this.services.config.stopGraceMs));
+    if (result.killed) console.warn(`[jobs] job ${this.job.id} left ${result.killed} processes behind; they were killed`);
+  }
+
+  /**
+   * Stops following without touching the process: at shutdown, jobs keep running for the next server,
+   * which resumes from the offsets persisted here.
+   */
   async detach(): Promise<void> {
     this.#detached = true;
     clearInterval(this.#monitor);
-    await this.pipeline.flush();
+    await this.#following;
+    await this.pipeline.close({ ended: false });
   }
 
   /** SIGTERM to every process of the job, the grace period, then SIGKILL. */
   stop(graceMs: number): Promise<void> {
+    if (this.#pid === null) {
+      // Not spawned yet: `launch` carries the stop out once there is a process.
+      this.#stopGraceMs = graceMs;
+      return Promise.resolve();
+    }
     this.#stopping ??= (async () => {
       const result = await killJobProcesses(this.job.id, this.#pid, graceMs);
       if (result.survivors) console.error(`[jobs] ${result.survivors} processes of job ${this.job.id} survived SIGKILL`);
@@ -190,11 +225,19 @@ export class LocalRun {
     return this.#stopping;
   }
 
-  async #readExit(): Promise<RunOutcome> {
+  /**
+   * How the command ended, from the launcher's record. Without one (the launcher itself was SIGKILLed, or the
+   * machine restarted), the launcher's own signal is the best account there is, when this server saw it.
+   */
+  async #readExit(launcherSignal?: string): Promise<RunOutcome> {
     try {
       return { kind: 'exited', exit: JSON.parse(await readFile(this.#paths.exit, 'utf8')) as ExitRecord };
     } catch {
-      return { kind: 'vanished' };
+      if (!launcherSignal) return { kind: 'vanished' };
+      return {
+        kind: 'exited',
+        exit: { exitCode: null, signal: launcherSignal, error: `the job's launcher was killed by ${launcherSignal} before it could record how the command ended`, finishedAt: new Date().toISOString() },
+      };
     }
   }
 

@@ -35,50 +35,84 @@ async function listPids(): Promise<number[]> {
   return entries.filter((e) => /^\d+$/.test(e)).map(Number);
 }
 
+const isLive = (p: ProcessInfo | undefined): p is ProcessInfo => !!p && p.state !== 'Z' && p.state !== 'X';
+const markerOf = (jobId: string) => `${JOB_MARKER_ENV}=${jobId}\0`;
+
+export interface JobProcesses {
+  processes: ProcessInfo[];
+  /**
+   * The process group that is provably the job's (its leader or a member carries the marker), if any:
+   * only such a group may be signalled as a whole. A recorded pgid alone proves nothing once its leader
+   * has exited, because the number can be reused by an unrelated session.
+   */
+  pgid: number | undefined;
+}
+
 /**
- * Every live (non-zombie) process belonging to a job: descendants of `rootPid`, members of its
- * process group, and any process carrying the job's marker in its environment — which finds
- * grandchildren that called setsid or double-forked away from the tree.
+ * Every live (non-zombie) process belonging to a job: each process carrying the job's marker in its
+ * environment (which finds grandchildren that called setsid or double-forked away from the tree), plus
+ * descendants and group members of `rootPid` — but those only while `rootPid` itself is provably the job's
+ * (alive with the marker), so that a recorded pid reused by an unrelated process never leads to its tree.
  */
-export async function findJobProcesses(jobId: string, rootPid?: number | null): Promise<ProcessInfo[]> {
-  const marker = `${JOB_MARKER_ENV}=${jobId}\0`;
-  const infos = (await Promise.all((await listPids()).map(readStat))).filter((p): p is ProcessInfo => !!p && p.state !== 'Z' && p.state !== 'X');
-  const found = new Map<number, ProcessInfo>();
-  if (rootPid) {
-    const children = new Map<number, ProcessInfo[]>();
-    for (const p of infos) {
-      const list = children.get(p.ppid) ?? [];
-      list.push(p);
-      children.set(p.ppid, list);
-    }
-    const root = infos.find((p) => p.pid === rootPid);
-    const stack = root ? [root] : [];
-    while (stack.length) {
-      const p = stack.pop() as ProcessInfo;
-      if (found.has(p.pid)) continue;
-      found.set(p.pid, p);
-      stack.push(...(children.get(p.pid) ?? []));
-    }
-    for (const p of infos) if (p.pgid === rootPid) found.set(p.pid, p);
-  }
+export async function scanJobProcesses(jobId: string, rootPid?: number | null): Promise<JobProcesses> {
+  const marker = markerOf(jobId);
   const self = process.pid;
+  const infos = (await Promise.all((await listPids()).map(readStat))).filter(isLive).filter((p) => p.pid !== self);
+  const marked = new Set<number>();
   await Promise.all(
     infos.map(async (p) => {
-      if (p.pid !== self && !found.has(p.pid) && (await hasMarker(p.pid, marker))) found.set(p.pid, p);
+      if (await hasMarker(p.pid, marker)) marked.add(p.pid);
     }),
   );
-  found.delete(self);
-  return [...found.values()];
+  const found = new Map<number, ProcessInfo>();
+  for (const p of infos) if (marked.has(p.pid)) found.set(p.pid, p);
+  const root = rootPid ? found.get(rootPid) : undefined;
+  if (root) {
+    for (const p of descendantsOf(root, infos)) found.set(p.pid, p);
+    for (const p of infos) if (p.pgid === root.pid) found.set(p.pid, p);
+  }
+  const groupIsTheJobs = !!rootPid && infos.some((p) => p.pgid === rootPid && marked.has(p.pid));
+  return { processes: [...found.values()], pgid: groupIsTheJobs ? rootPid : undefined };
+}
+
+function descendantsOf(root: ProcessInfo, infos: ProcessInfo[]): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of infos) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const result: ProcessInfo[] = [];
+  const seen = new Set<number>();
+  const stack = [root];
+  while (stack.length) {
+    const p = stack.pop() as ProcessInfo;
+    if (seen.has(p.pid)) continue;
+    seen.add(p.pid);
+    result.push(p);
+    stack.push(...(children.get(p.pid) ?? []));
+  }
+  return result;
+}
+
+/** The processes of a job (see {@link scanJobProcesses}). */
+export async function findJobProcesses(jobId: string, rootPid?: number | null): Promise<ProcessInfo[]> {
+  return (await scanJobProcesses(jobId, rootPid)).processes;
 }
 
 /** Whether `pid` is alive and still one of this job's processes (guards against PID reuse). */
 export async function isJobProcessAlive(jobId: string, pid: number): Promise<boolean> {
-  const info = await readStat(pid);
-  if (!info || info.state === 'Z' || info.state === 'X') return false;
-  return hasMarker(pid, `${JOB_MARKER_ENV}=${jobId}\0`);
+  if (!isLive(await readStat(pid))) return false;
+  return hasMarker(pid, markerOf(jobId));
 }
 
-function signalAll(processes: ProcessInfo[], signal: NodeJS.Signals, pgid?: number | null): void {
+/** Whether any process of the job is alive (the launcher may be gone while what it started runs on). */
+export async function anyJobProcessAlive(jobId: string): Promise<boolean> {
+  return (await findJobProcesses(jobId)).length > 0;
+}
+
+/** Signals the provable group as a whole (one call reaches members forked since the scan) and each process. */
+function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals, skip?: Set<number>): void {
   if (pgid) {
     try {
       process.kill(-pgid, signal);
@@ -87,6 +121,8 @@ function signalAll(processes: ProcessInfo[], signal: NodeJS.Signals, pgid?: numb
     }
   }
   for (const p of processes) {
+    if (skip?.has(p.pid)) continue;
+    skip?.add(p.pid);
     try {
       process.kill(p.pid, signal);
     } catch {
@@ -109,21 +145,23 @@ export interface KillResult {
  * rescanning each round so that processes forked meanwhile are caught too.
  */
 export async function killJobProcesses(jobId: string, rootPid: number | null | undefined, graceMs: number): Promise<KillResult> {
-  let processes = await findJobProcesses(jobId, rootPid);
-  signalAll(processes, 'SIGTERM', rootPid);
+  let scan = await scanJobProcesses(jobId, rootPid);
+  // Each process gets one SIGTERM: a second one could cut short the clean-up its handler is doing.
+  const terminated = new Set<number>();
+  signalAll(scan, 'SIGTERM', terminated);
   const deadline = Date.now() + graceMs;
-  while (processes.length && Date.now() < deadline) {
+  while (scan.processes.length && Date.now() < deadline) {
     await sleep(Math.min(100, Math.max(10, deadline - Date.now())));
-    processes = await findJobProcesses(jobId, rootPid);
-    // Children forked after the first signal get their SIGTERM too.
-    signalAll(processes, 'SIGTERM');
+    scan = await scanJobProcesses(jobId, rootPid);
+    // Processes forked after the first signal get their SIGTERM too.
+    signalAll({ processes: scan.processes, pgid: undefined }, 'SIGTERM', terminated);
   }
   let killed = 0;
-  for (let round = 0; round < 50 && processes.length; round++) {
-    killed = Math.max(killed, processes.length);
-    signalAll(processes, 'SIGKILL', rootPid);
+  for (let round = 0; round < 50 && scan.processes.length; round++) {
+    killed = Math.max(killed, scan.processes.length);
+    signalAll(scan, 'SIGKILL');
     await sleep(20);
-    processes = await findJobProcesses(jobId, rootPid);
+    scan = await scanJobProcesses(jobId, rootPid);
   }
-  return { killed, survivors: processes.length };
+  return { killed, survivors: scan.processes.length };
 }

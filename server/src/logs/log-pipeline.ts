@@ -75,6 +75,11 @@ export class JobLogPipeline {
     return this.#persistedSeq;
   }
 
+  /** True once `close` has persisted everything: nothing more will be ingested. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Drops whatever a crashed server appended to the .log file after its last committed batch. */
   async open(): Promise<void> {
     await truncate(this.options.logPath, this.#logOffset).catch((error: NodeJS.ErrnoException) => {
@@ -183,7 +188,13 @@ export class JobLogPipeline {
     const bytes = Buffer.from(text);
     if (this.#logFile && bytes.length) await this.#logFile.write(bytes);
     const logOffset = this.#logOffset + bytes.length;
-    await insertLogBatch(this.options.db, this.jobId, lines, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
+    try {
+      await insertLogBatch(this.options.db, this.jobId, lines, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
+    } catch (error) {
+      // The batch stays pending and is written again by the next flush: the file must not keep it twice.
+      await this.#logFile?.truncate(this.#logOffset).catch(() => {});
+      throw error;
+    }
     this.#logOffset = logOffset;
     this.#pending.splice(0, take);
     this.#pendingLines -= lines.length;

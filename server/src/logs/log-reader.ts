@@ -24,7 +24,9 @@ function mergeAfter<T extends { seq: number }>(pending: T[], persisted: T[], lim
 
 async function jobCompletion(services: Services, jobId: string) {
   const job = await services.db.prisma.job.findUnique({ where: { id: jobId }, select: { status: true, lastSeq: true } });
-  const following = services.jobs.pipeline(jobId);
+  // A closed pipeline has persisted every line and published its end: only then is a terminal job complete.
+  const pipeline = services.jobs.pipeline(jobId);
+  const following = !!pipeline && !pipeline.closed;
   return { complete: !job || (TERMINAL.includes(job.status) && !following), lastSeq: job?.lastSeq ?? 0 };
 }
 

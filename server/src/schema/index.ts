@@ -2,5 +2,7 @@ import { builder } from './builder.ts';
 import './health.ts';
 import './jobs.ts';
 import './logs.ts';
+import './trials.ts';
+import './runs.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

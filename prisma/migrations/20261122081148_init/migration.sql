@@ -113,6 +113,7 @@ CREATE TABLE "Trial" (
     "number" INTEGER NOT NULL,
     "params" JSONB NOT NULL,
     "score" DOUBLE PRECISION,
+    "rankScore" DOUBLE PRECISION,
     "metric" TEXT NOT NULL,
     "direction" "MetricDirection" NOT NULL DEFAULT 'MINIMIZE',
     "source" "TrialSource" NOT NULL DEFAULT 'LOCAL',
@@ -214,13 +215,13 @@ CREATE INDEX "UsageSample_jobId_time_idx" ON "UsageSample"("jobId", "time");
 CREATE UNIQUE INDEX "Trial_key_key" ON "Trial"("key");
 
 -- CreateIndex
-CREATE INDEX "Trial_metric_direction_score_idx" ON "Trial"("metric", "direction", "score");
+CREATE INDEX "Trial_metric_rankScore_id_idx" ON "Trial"("metric", "rankScore", "id");
 
 -- CreateIndex
-CREATE INDEX "Trial_jobId_score_idx" ON "Trial"("jobId", "score");
+CREATE INDEX "Trial_jobId_metric_rankScore_id_idx" ON "Trial"("jobId", "metric", "rankScore", "id");
 
 -- CreateIndex
-CREATE INDEX "Trial_source_score_idx" ON "Trial"("source", "score");
+CREATE INDEX "Trial_source_metric_rankScore_id_idx" ON "Trial"("source", "metric", "rankScore", "id");
 
 -- CreateIndex
 CREATE INDEX "Run_createdAt_idx" ON "Run"("createdAt");

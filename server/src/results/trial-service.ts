@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Job, Prisma, Trial } from '../generated/prisma/client.ts';
+import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
+import type { Services } from '../services.ts';
+import { UUID_PATTERN } from '../jobs/job-paths.ts';
+import { publishJobUpdated } from '../jobs/job-events.ts';
+import { parseTrialFile, rankScoreOf, TRIAL_FILE_PATTERN, trialNumberOf } from './trial-file.ts';
+import { relativeToResults } from './results-paths.ts';
+
+export type TrialSourceName = 'LOCAL' | 'HUB';
+export const TRIALS_TOPIC = 'trials';
+export const trialsTopic = (jobId: string) => `trials:${jobId}`;
+
+/** Files larger than this are not trial files (and would be a memory risk to parse). */
+const MAX_TRIAL_FILE_BYTES = 1_000_000;
+
+export interface LeaderboardQuery {
+  jobId?: string | null;
+  source?: TrialSourceName | null;
+  metric?: string | null;
+  first: number;
+  after?: string | null;
+  includeInvalid?: boolean;
+}
+
+export interface LeaderboardPage {
+  rows: Trial[];
+  metric: string | null;
+  direction: 'MINIMIZE' | 'MAXIMIZE' | null;
+  totalCount: number;
+  hasMore: boolean;
+  endCursor: string | null;
+  paramNames: string[];
+}
+
+/**
+ * Trials are indexed from the trial files under the results root (the files are the truth):
+ * ingested as they appear while a job runs, rescanned at start-up, re-read when a file changes.
+ * A malformed file becomes a trial row carrying the reason, excluded from rankings until fixed.
+ */
+export class TrialService {
+  /** path → "size:mtime" of the last version ingested, so unchanged files are skipped cheaply. */
+  readonly #seen = new Map<string, string>();
+
+  constructor(private readonly services: Services) {}
+
+  /** Scans one tuning output directory; called while its job runs and when it ends. */
+  async scanJob(job: Pick<Job, 'id' | 'outputDir' | 'kind'>): Promise<number> {
+    if (job.kind !== 'TUNE' || !job.outputDir) return 0;
+    const changed = await this.#scanDir(job.outputDir, job.id, 'LOCAL');
+    if (changed) await this.#updateTrialsDone(job.id);
+    return changed;
+  }
+
+  /** Start-up rescan of `<results>/tune/*`: picks up files written while no server ran. */
+  async rescan(): Promise<number> {
+    const tuneDir = path.join(this.services.config.resultsDir, 'tune');
+    const entries = await readdir(tuneDir, { withFileTypes: true }).catch(() => []);
+    let changed = 0;
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const jobId = UUID_PATTERN.test(entry.name) ? entry.name : null;
+      const exists = jobId ? await this.services.db.prisma.job.findUnique({ where: { id: jobId }, select: { id: true } }) : null;
+      const n = await this.#scanDir(path.join(tuneDir, entry.name), exists ? jobId : null, 'LOCAL');
+      if (n && exists && jobId) await this.#updateTrialsDone(jobId);
+      changed += n;
+    }
+    return changed;
+  }
+
+  /** Ingests files that arrived from the Hub (sync): the same relative path is the same trial. */
+  async ingestPulled(relativePaths: string[]): Promise<number> {
+    let changed = 0;
+    for (const relative of relativePaths) {
+      const file = path.join(this.services.config.resultsDir, relative);
+      if (!TRIAL_FILE_PATTERN.test(path.basename(file))) continue;
+      const dirName = path.basename(path.dirname(file));
+      const job = UUID_PATTERN.test(dirName) ? await this.services.db.prisma.job.findUnique({ where: { id: dirName }, select: { id: true } }) : null;
+      if (await this.ingestFile(file, job?.id ?? null, 'HUB')) changed++;
+    }
+    return changed;
+  }
+
+  async #scanDir(dir: string, jobId: string | null, source: TrialSourceName): Promise<number> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    let changed = 0;
+    for (const name of names) {
+      if (!TRIAL_FILE_PATTERN.test(name)) continue;
+      if (await this.ingestFile(path.join(dir, name), jobId, source)) changed++;
+    }
+    return changed;
+  }
+
+  /** Ingests one trial file if it changed since last time; returns whether the index changed. */
+  async ingestFile(file: string, jobId: string | null, source: TrialSourceName): Promise<boolean> {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) return false;
+    const fingerprint = `${info.size}:${info.mtimeMs}`;
+    if (this.#seen.get(file) === fingerprint) return false;
+    const key = relativeToResults(this.services.config.resultsDir, file);
+    let data: Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>;
+    let sha: string;
+    if (info.size > MAX_TRIAL_FILE_BYTES) {
+      sha = `size:${info.size}`;
+      data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, metric: '', filePath: key, fileSha256: sha, error: `file is ${info.size} bytes; trial files are limited to ${MAX_TRIAL_FILE_BYTES}` };
+    } else {
+      const bytes = await readFile(file);
+      sha = createHash('sha256').update(bytes).digest('hex');
+      try {
+        const trial = parseTrialFile(bytes.toString('utf8'), file);
+        data = {
+          jobId,
+          number: trial.number,
+          params: trial.params as Prisma.InputJsonValue,
+          score: trial.score,
+          rankScore: rankScoreOf(trial.score, trial.direction),
+          metric: trial.metric,
+          direction: trial.direction,
+          filePath: key,
+          fileSha256: sha,
+          error: null,
+          raw: JSON.parse(bytes.toString('utf8')) as Prisma.InputJsonValue,
+        };
+      } catch (error) {
+        data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error: (error as Error).message };
+      }
+    }
+    const existing = await this.services.db.prisma.trial.findUnique({ where: { key } });
+    this.#seen.set(file, fingerprint);
+    if (existing && existing.fileSha256 === sha) return false;
+    // A trial seen locally stays LOCAL when the Hub brings the same file back.
+    const row = existing
+      ? await this.services.db.prisma.trial.update({ where: { key }, data: { ...data, source: existing.source === 'LOCAL' ? 'LOCAL' : source } })
+      : await this.services.db.prisma.trial
+          .create({ data: { ...data, key, source } })
+          .catch(async (error: { code?: string }) => {
+            // Another replica ingested the same file at the same moment.
+            if (error.code === 'P2002') return this.services.db.prisma.trial.update({ where: { key }, data });
+            throw error;
+          });
+    this.services.events.publish(TRIALS_TOPIC, { trialId: row.id });
+    if (row.jobId) this.services.events.publish(trialsTopic(row.jobId), { trialId: row.id });
+    return true;
+  }
+
+  async #updateTrialsDone(jobId: string): Promise<void> {
+    const trialsDone = await this.services.db.prisma.trial.count({ where: { jobId, error: null } });
+    await this.services.db.prisma.job.update({ where: { id: jobId }, data: { trialsDone }, select: { id: true } });
+    publishJobUpdated(this.services.events, jobId);
+  }
+
+  async get(id: string): Promise<Trial> {
+    if (!UUID_PATTERN.test(id)) throw new InvalidInputError(`Trial id ${JSON.stringify(id)} is not a valid id`, { field: 'trialId' });
+    const trial = await this.services.db.prisma.trial.findUnique({ where: { id } });
+    if (!trial) throw new NotFoundError('Trial', id);
+    return trial;
+  }
+
+  /**
+   * Best first for the metric's direction (scores stored as rankScore make that one ascending index),
+   * keyset pagination on (rankScore, id), so page N costs the same as page 1.
+   */
+  async leaderboard(query: LeaderboardQuery): Promise<LeaderboardPage> {
+    const { prisma } = this.services.db;
+    if (query.jobId && !UUID_PATTERN.test(query.jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
+    if (!Number.isInteger(query.first) || query.first < 1 || query.first > 500) throw new InvalidInputError('first must be from 1 to 500', { field: 'first' });
+    const scope: Prisma.TrialWhereInput = {
+      ...(query.jobId && { jobId: query.jobId }),
+      ...(query.source && { source: query.source }),
+      ...(!query.includeInvalid && { error: null, rankScore: { not: null } }),
+    };
+    const metric = query.metric ?? (await this.#defaultMetric(scope));
+    if (!metric) return { rows: [], metric: null, direction: null, totalCount: 0, hasMore: false, endCursor: null, paramNames: [] };
+    const where: Prisma.TrialWhereInput = { ...scope, metric };
+    const cursor = query.after ? decodeCursor(query.after) : undefined;
+    const [rows, totalCount] = await Promise.all([
+      prisma.trial.findMany({
+        where: cursor ? { AND: [where, { OR: [{ rankScore: { gt: cursor.rank } }, { rankScore: cursor.rank, id: { gt: cursor.id } }] }] } : where,
+        orderBy: [{ rankScore: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+        take: query.first + 1,
+      }),
+      prisma.trial.count({ where }),
+    ]);
+    const page = rows.slice(0, query.first);
+    const last = page.at(-1);
+    const paramNames = [...new Set(page.flatMap((t) => Object.keys((t.params ?? {}) as object)))].sort();
+    return {
+      rows: page,
+      metric,
+      direction: page[0]?.direction ?? null,
+      totalCount,
+      hasMore: rows.length > query.first,
+      endCursor: last ? encodeCursor(last) : null,
+      paramNames,
+    };
+  }
+
+  /** The metric most trials in scope report (usually the only one). */
+  async #defaultMetric(scope: Prisma.TrialWhereInput): Promise<string | null> {
+    const rows = await this.services.db.prisma.trial.groupBy({ by: ['metric'], where: scope, _count: { _all: true }, orderBy: { _count: { metric: 'desc' } }, take: 1 });
+    return rows[0]?.metric ?? null;
+  }
+}
+
+function encodeCursor(trial: Trial): string {
+  return Buffer.from(JSON.stringify([trial.rankScore, trial.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { rank: number; id: string } {
+  try {
+    const [rank, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [number, string];
+    if (typeof rank !== 'number' || !UUID_PATTERN.test(id)) throw new Error('bad cursor');
+    return { rank, id };
+  } catch {
+    throw new InvalidInputError('after is not a cursor returned by this query', { field: 'after' });
+  }
+}
