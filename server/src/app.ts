@@ -12,6 +12,8 @@ import { createYogaServer } from './http/yoga.ts';
 import { JobService } from './jobs/job-service.ts';
 import { PromotionService } from './results/promotion-service.ts';
 import { TrialService } from './results/trial-service.ts';
+import { InferenceService } from './inference/inference-service.ts';
+import { HubService } from './hub/hub-service.ts';
 import type { Services } from './services.ts';
 
 const VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
@@ -39,6 +41,8 @@ export async function buildApp(config: Config): Promise<App> {
   services.jobs = new JobService(services);
   services.trials = new TrialService(services);
   services.promotion = new PromotionService(services);
+  services.inference = new InferenceService(services);
+  services.hub = new HubService(services);
   services.jobs.addHooks({
     onProgress: async (job) => void (await services.trials.scanJob(job)),
     onFinished: async (job) => {
@@ -63,6 +67,8 @@ export async function buildApp(config: Config): Promise<App> {
       await services.trials.rescan();
       await services.jobs.start();
       await services.promotion.reconcileLocks();
+      await services.inference.start();
+      await services.hub.start();
       const { port } = httpServer.address() as AddressInfo;
       app.url = `http://127.0.0.1:${port}`;
       return app.url;
@@ -70,6 +76,8 @@ export async function buildApp(config: Config): Promise<App> {
     stop() {
       stopping ??= (async () => {
         httpServer.close();
+        await services.hub.close();
+        await services.inference.close();
         await services.jobs.close();
         await ws.close();
         httpServer.closeAllConnections();

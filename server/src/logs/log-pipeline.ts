@@ -22,6 +22,14 @@ export interface LogPipelineOptions {
   maxPendingLines?: number;
 }
 
+/** Persistence failing for longer than this is given up on (the job is then failed); shorter outages are retried. */
+const RETRY_FOR_MS = 120_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/** PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. */
+const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+
 interface IncomingLine {
   text: string;
 }
@@ -54,6 +62,9 @@ export class JobLogPipeline {
   #capacityWaiters: (() => void)[] = [];
   #closed = false;
   #failure: Error | undefined;
+  /** Since when persisting has failed without a success in between (a database restart, a lost connection). */
+  #failingSince: number | undefined;
+  #retryDelayMs = RETRY_MIN_MS;
   readonly #maxPending: number;
   readonly #flushIntervalMs: number;
 
@@ -101,7 +112,7 @@ export class JobLogPipeline {
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
     for (let i = 0; i < lines.length; i++) {
-      const text = lines[i].text;
+      const text = withoutNul(lines[i].text);
       const seq = ++this.#seq;
       records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
       const parsed = parseMetrics(text);
@@ -155,14 +166,32 @@ export class JobLogPipeline {
   }
 
   #scheduleFlush(): void {
-    if (this.#pendingLines >= 5_000) {
-      void this.flush().catch((error) => this.#fail(error));
+    if (this.#pendingLines >= 5_000 && this.#failingSince === undefined) {
+      void this.flush().catch((error) => this.#onPersistError(error));
       return;
     }
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush().catch((error) => this.#fail(error));
-    }, this.#flushIntervalMs);
+    this.#timer ??= setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.flush().catch((error) => this.#onPersistError(error));
+      },
+      this.#failingSince === undefined ? this.#flushIntervalMs : this.#retryDelayMs,
+    );
+  }
+
+  /**
+   * A failed batch stays pending and is retried with backoff; meanwhile the reader waits for capacity
+   * (the job's output waits in its files). Only a failure that lasts is fatal.
+   */
+  #onPersistError(error: Error): void {
+    this.#failingSince ??= Date.now();
+    if (this.#closed || Date.now() - this.#failingSince > RETRY_FOR_MS) {
+      this.#fail(error);
+      return;
+    }
+    console.error(`[logs] persisting job ${this.jobId} failed, retrying in ${this.#retryDelayMs} ms: ${error.message}`);
+    this.#scheduleFlush();
+    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
   }
 
   #fail(error: Error): void {
@@ -196,6 +225,8 @@ export class JobLogPipeline {
       throw error;
     }
     this.#logOffset = logOffset;
+    this.#failingSince = undefined;
+    this.#retryDelayMs = RETRY_MIN_MS;
     this.#pending.splice(0, take);
     this.#pendingLines -= lines.length;
     const fromSeq = this.#persistedSeq;

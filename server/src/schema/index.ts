@@ -4,5 +4,7 @@ import './jobs.ts';
 import './logs.ts';
 import './trials.ts';
 import './runs.ts';
+import './inference.ts';
+import './hub.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
