@@ -7,7 +7,7 @@ type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>['maskedEr
 /** Exposes typed domain errors with their code; logs and masks everything unexpected. */
 export const maskError: NonNullable<MaskError> = (error, message, isDev) => {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  if (original instanceof AppError) return error;
+  if (original instanceof AppError) return error as Error;
   const typed = toAppError(original);
   if (typed) {
     if (error instanceof GraphQLError && error.path) return new GraphQLError(typed.message, { ...typed, path: error.path, nodes: error.nodes, extensions: typed.extensions });
