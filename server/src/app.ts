@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PROJECT_ROOT, type Config } from './config/config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
+import { PgNotifyTransport } from './events/pg-notify-transport.ts';
+import { RedisTransport } from './events/redis-transport.ts';
+import { InstanceRegistry } from './jobs/instance-registry.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createYogaServer } from './http/yoga.ts';
@@ -34,7 +36,7 @@ export async function buildApp(config: Config): Promise<App> {
     config,
     db,
     events: new EventBus(),
-    instanceId: config.instanceId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    instanceId: config.instanceId ?? `${config.hostName}-${process.pid}-${randomUUID().slice(0, 8)}`,
     startedAt: new Date(),
     version: VERSION,
   } as Services;
@@ -50,9 +52,11 @@ export async function buildApp(config: Config): Promise<App> {
       await services.promotion.onTrainFinished(job);
     },
   });
+  await attachSharedTransport(services);
+  const registry = new InstanceRegistry(services, config.workerMode ? 'worker' : 'server');
   const yoga = createYogaServer(services);
-  const webRoot = config.serveWeb ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
-  const httpServer = createHttpServer(services, yoga, webRoot);
+  const webRoot = config.serveWeb && !config.workerMode ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
+  const httpServer = createHttpServer(services, config.workerMode ? undefined : yoga, webRoot);
   const ws = attachWebSocket(httpServer, yoga, config.apiToken);
   let stopping: Promise<void> | undefined;
 
@@ -64,6 +68,7 @@ export async function buildApp(config: Config): Promise<App> {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
       });
+      await registry.start();
       await services.trials.rescan();
       await services.jobs.start();
       await services.promotion.reconcileLocks();
@@ -79,6 +84,7 @@ export async function buildApp(config: Config): Promise<App> {
         await services.hub.close();
         await services.inference.close();
         await services.jobs.close();
+        await registry.close();
         await ws.close();
         httpServer.closeAllConnections();
         await services.events.close();
@@ -88,4 +94,21 @@ export async function buildApp(config: Config): Promise<App> {
     },
   };
   return app;
+}
+
+/**
+ * Replicas share bus messages (job updates, stop requests, persisted-log notices) through Redis when
+ * REDIS_URL is set, otherwise through PostgreSQL LISTEN/NOTIFY; the embedded database is single-process.
+ */
+async function attachSharedTransport(services: Services): Promise<void> {
+  const { config, db } = services;
+  if (config.redisUrl) {
+    const transport = new RedisTransport(config.redisUrl, services.instanceId);
+    await transport.connect();
+    services.events.attachTransport(transport);
+  } else if (db.pool && config.databaseUrl) {
+    const transport = new PgNotifyTransport(db.pool, config.databaseUrl, services.instanceId);
+    await transport.connect();
+    services.events.attachTransport(transport);
+  }
 }

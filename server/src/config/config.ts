@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(new URL('../../..', import.meta.url).pathname);
@@ -28,6 +29,8 @@ export interface Config {
   heartbeatTimeoutMs: number;
   redisUrl: string | undefined;
   instanceId: string | undefined;
+  /** The machine name recorded on jobs: a job is re-attached only by a server on the same machine. */
+  hostName: string;
   serveWeb: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -97,7 +100,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     databaseUrl,
     resultsDir,
     trainCmd,
-    maxConcurrentJobs: read('ANANA_MAX_CONCURRENT_JOBS', 1, int(1, 1024)),
+    maxConcurrentJobs: read('ANANA_MAX_CONCURRENT_JOBS', 1, int(0, 1024)),
     stopGraceMs: read('ANANA_STOP_GRACE_MS', 10_000, int(0, 3_600_000)),
     apiToken: optionalString('ANANA_API_TOKEN'),
     corsOrigins,
@@ -114,9 +117,11 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     heartbeatTimeoutMs: read('ANANA_HEARTBEAT_TIMEOUT_MS', 10_000, int(300, 3_600_000)),
     redisUrl,
     instanceId: optionalString('ANANA_INSTANCE_ID'),
+    hostName: env.ANANA_HOSTNAME || hostname(),
     serveWeb,
     logLevel,
   };
+  if (config.workerMode && !config.databaseUrl) problems.push('DATABASE_URL: worker mode needs the PostgreSQL server the API replicas use');
   if (config.heartbeatTimeoutMs <= config.heartbeatMs) problems.push('ANANA_HEARTBEAT_TIMEOUT_MS: must be greater than ANANA_HEARTBEAT_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;

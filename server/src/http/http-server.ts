@@ -36,7 +36,8 @@ function rejectOversizedBody(req: IncomingMessage, res: ServerResponse, services
   return false;
 }
 
-export function createHttpServer(services: Services, yoga: YogaServer, webRoot: string | undefined) {
+/** `yoga` is absent in worker mode, which serves only the health routes. */
+export function createHttpServer(services: Services, yoga: YogaServer | undefined, webRoot: string | undefined) {
   return createServer(async (req, res) => {
     try {
       const pathname = (req.url ?? '/').split('?')[0];
@@ -45,7 +46,7 @@ export function createHttpServer(services: Services, yoga: YogaServer, webRoot: 
         const health = await checkHealth(services);
         return sendJson(res, health.ok ? 200 : 503, health);
       }
-      if (pathname === yoga.graphqlEndpoint || pathname.startsWith(`${yoga.graphqlEndpoint}/`)) {
+      if (yoga && (pathname === yoga.graphqlEndpoint || pathname.startsWith(`${yoga.graphqlEndpoint}/`))) {
         if (rejectOversizedBody(req, res, services)) return;
         return await yoga(req, res);
       }

@@ -9,7 +9,7 @@ import { jobPaths, UUID_PATTERN } from './job-paths.ts';
 import { LocalRun, type RunOutcome } from './local-run.ts';
 import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
-import { ServerRegistry } from './server-instances.ts';
+import { HOST, liveServers } from './server-instances.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
 
@@ -67,11 +67,8 @@ export class JobService {
   #recovering: Promise<void> | undefined;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
-  readonly #registry: ServerRegistry;
 
-  constructor(private readonly services: Services) {
-    this.#registry = new ServerRegistry(services);
-  }
+  constructor(private readonly services: Services) {}
 
   addHooks(hooks: JobHooks): void {
     this.#hooks.push(hooks);
@@ -86,11 +83,9 @@ export class JobService {
     return this.#runs.size;
   }
 
-  /** Registers this server, recovers jobs a previous server left running, then starts dispatching. */
+  /** Recovers jobs a previous server left running, then starts dispatching. */
   async start(): Promise<void> {
-    // Each heartbeat also adopts the jobs of a server of this machine that died while this one runs.
-    await this.#registry.register(() => void this.#recoverOnce({ atStart: false }));
-    await this.recover();
+    await this.#recoverOnce({ atStart: true });
     this.#unsubscribe = this.services.events.subscribe(QUEUE_TOPIC, () => this.dispatchSoon());
     this.#timer = setInterval(() => this.dispatchSoon(), 1_000);
     this.#timer.unref();
@@ -106,7 +101,6 @@ export class JobService {
     await this.#recovering?.catch(() => {});
     await Promise.all([...this.#runs.values()].map((run) => run.detach().catch(() => {})));
     await Promise.all([...this.#settled.values()].map((settled) => settled.catch(() => {})));
-    await this.#registry.deregister();
   }
 
   async get(id: string): Promise<Job> {
@@ -268,7 +262,7 @@ export class JobService {
                    ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       this.services.instanceId,
-      this.#registry.host,
+      HOST,
       flavors ?? null,
     );
     if (!rows.length) return undefined;
@@ -354,15 +348,16 @@ export class JobService {
   }
 
   /**
-   * Takes over every RUNNING local job of this machine whose server is gone (at start, and at each heartbeat
-   * for servers that die meanwhile). Rule: a job with a recorded process is re-attached — if it still runs,
-   * it is followed on (its output was kept in its files meanwhile and is read from the persisted offsets);
-   * if it ended, its remaining output is read and it is finished from its exit record (SUCCEEDED/FAILED),
-   * or LOST when it left none. A job without a recorded process (the server died while starting it) is
-   * LOST, and anything of it that did start is killed. Jobs of other machines are left to their machine.
+   * Takes over every RUNNING local job of this machine whose server is gone (at start; later when the
+   * InstanceRegistry sees a server of this machine stop heartbeating). Rule: a job with a recorded process
+   * is re-attached — if it still runs, it is followed on (its output was kept in its files meanwhile and is
+   * read from the persisted offsets); if it ended, its remaining output is read and it is finished from its
+   * exit record (SUCCEEDED/FAILED), or LOST when it left none. A job without a recorded process (its server
+   * died while starting it) is LOST, and anything of it that did start is killed. Jobs of other machines
+   * are left to the InstanceRegistry.
    */
   recover(): Promise<void> {
-    return this.#recoverOnce({ atStart: true });
+    return this.#recoverOnce({ atStart: false });
   }
 
   #recoverOnce(options: { atStart: boolean }): Promise<void> {
@@ -375,8 +370,8 @@ export class JobService {
 
   async #adoptOrphans({ atStart }: { atStart: boolean }): Promise<void> {
     const { db, instanceId } = this.services;
-    const live = await this.#registry.liveInstances();
-    const running = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: this.#registry.host } });
+    const live = await liveServers(this.services);
+    const running = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: HOST } });
     for (const job of running) {
       if (this.#closed) return;
       if (this.#runs.has(job.id)) continue;

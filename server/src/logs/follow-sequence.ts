@@ -20,6 +20,9 @@ export interface SequenceChunk<T> {
 
 const PAGE = 2_000;
 
+/** Queued when a subscriber's buffer overflowed and its events were dropped. */
+const OVERFLOWED = Symbol('overflowed');
+
 /**
  * History after `afterSeq`, then live items, with no gap and no duplicate.
  * The live listener is registered before history is read, live batches are de-duplicated by seq,
@@ -33,8 +36,16 @@ export async function* followSequence<T extends { seq: number }>(
   source: SequenceSource<T>,
   options: { maxQueuedBatches?: number } = {},
 ): AsyncGenerator<SequenceChunk<T>> {
-  const queue = new BoundedQueue<LogEvent>(options.maxQueuedBatches ?? 512);
-  const unsubscribe = events.subscribe(logTopic(jobId), (message) => queue.push(message.payload as LogEvent));
+  const queue = new BoundedQueue<LogEvent | typeof OVERFLOWED>(options.maxQueuedBatches ?? 512);
+  /** Kept apart from the queue: an overflow may drop the end event, and nothing would come after it. */
+  let ended: Extract<LogEvent, { type: 'end' }> | undefined;
+  const unsubscribe = events.subscribe(logTopic(jobId), (message) => {
+    const event = message.payload as LogEvent;
+    if (event.type === 'end') ended = event;
+    queue.push(event);
+    // An overflow empties the queue, this event included: the marker wakes the consumer to catch up at once.
+    if (queue.overflowed && queue.size === 0) queue.push(OVERFLOWED);
+  });
   queue.onClosed(unsubscribe);
   let last = afterSeq;
 
@@ -62,10 +73,15 @@ export async function* followSequence<T extends { seq: number }>(
       return;
     }
     for await (const event of queue) {
-      if (queue.overflowed) {
+      if (queue.overflowed || event === OVERFLOWED) {
         queue.overflowed = false;
         queue.drain();
         yield* catchUp();
+        if (ended) {
+          yield* catchUp();
+          yield { items: [], lastSeq: Math.max(last, ended.lastSeq), done: true };
+          return;
+        }
         continue;
       }
       if (event.type === 'end') {
