@@ -56,7 +56,7 @@ export async function allLogLines(gql: Gql, jobId: string): Promise<{ seq: numbe
   const lines: any[] = [];
   let afterSeq = 0;
   for (;;) {
-    const res = await gql('query($id: ID!, $after: Int) { logs(jobId: $id, afterSeq: $after, first: 10000) { hasMore lastSeq lines { seq text stream level } } }', { id: jobId, after: afterSeq });
+    const res = await gql('query($id: ID!, $after: Int) { logs(jobId: $id, afterSeq: $after, first: 1000) { hasMore lastSeq lines { seq text stream level } } }', { id: jobId, after: afterSeq });
     expect(res.errors).toBeUndefined();
     lines.push(...res.data.logs.lines);
     if (!res.data.logs.hasMore) return lines;

@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { JobSummaryFragment } from '../gql/graphql.ts';
@@ -65,16 +65,13 @@ export function JobFeedProvider({ children }: { children: ReactNode }) {
     },
   });
 
-  const feed = useMemo<JobFeed>(
-    () => ({
-      listen: (listener) => {
-        listeners.current.add(listener);
-        return () => listeners.current.delete(listener);
-      },
-      activeCount: active.size,
-    }),
-    [active],
-  );
+  const listen = useCallback((listener: Listener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+  const feed = useMemo<JobFeed>(() => ({ listen, activeCount: active.size }), [listen, active]);
   return <FeedContext.Provider value={feed}>{children}</FeedContext.Provider>;
 }
 
