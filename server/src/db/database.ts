@@ -37,7 +37,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ? openPostgres(options.databaseUrl)
     : await openEmbedded(path.join(options.resultsDir, 'db'));
   try {
-    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(factory);
+    const appliedMigrations = options.migrate === false ? [] : await migrate(options.databaseUrl, factory);
     const prisma = new PrismaClient({ adapter: factory });
     return {
       kind,
@@ -55,6 +55,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await pool?.end();
     await pglite?.close();
     throw error;
+  }
+}
+
+/**
+ * The schema engine takes a session-level advisory lock and releases it later: on PostgreSQL both must run on
+ * the same connection, or the lock stays held by a pooled connection and the next replica waits forever.
+ */
+async function migrate(url: string | undefined, factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  if (!url) return applyMigrations(factory);
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    return await applyMigrations(new PrismaPg(pool));
+  } finally {
+    await pool.end();
   }
 }
 

@@ -112,7 +112,7 @@ export async function anyJobProcessAlive(jobId: string): Promise<boolean> {
 }
 
 /** Signals the provable group as a whole (one call reaches members forked since the scan) and each process. */
-function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals, skip?: Set<number>): void {
+function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals): void {
   if (pgid) {
     try {
       process.kill(-pgid, signal);
@@ -121,8 +121,6 @@ function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals, sk
     }
   }
   for (const p of processes) {
-    if (skip?.has(p.pid)) continue;
-    skip?.add(p.pid);
     try {
       process.kill(p.pid, signal);
     } catch {
@@ -141,20 +139,18 @@ export interface KillResult {
 }
 
 /**
- * Ends every process of a job: SIGTERM to all of them, a grace period, then SIGKILL to whatever is left,
- * rescanning each round so that processes forked meanwhile are caught too.
+ * Ends every process of a job: SIGTERM to all of them, a grace period (ended early once all are gone), then
+ * SIGKILL to whatever is left — including processes forked meanwhile — rescanning until none is.
  */
 export async function killJobProcesses(jobId: string, rootPid: number | null | undefined, graceMs: number): Promise<KillResult> {
   let scan = await scanJobProcesses(jobId, rootPid);
-  // Each process gets one SIGTERM: a second one could cut short the clean-up its handler is doing.
-  const terminated = new Set<number>();
-  signalAll(scan, 'SIGTERM', terminated);
+  // One SIGTERM, then only watching: a second one, or one to a process its handler starts (a checkpoint
+  // upload, `sleep` in a shell trap), would cut short the clean-up the grace period is for.
+  signalAll(scan, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (scan.processes.length && Date.now() < deadline) {
     await sleep(Math.min(100, Math.max(10, deadline - Date.now())));
     scan = await scanJobProcesses(jobId, rootPid);
-    // Processes forked after the first signal get their SIGTERM too.
-    signalAll({ processes: scan.processes, pgid: undefined }, 'SIGTERM', terminated);
   }
   let killed = 0;
   for (let round = 0; round < 50 && scan.processes.length; round++) {

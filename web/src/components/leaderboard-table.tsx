@@ -55,7 +55,11 @@ interface LeaderboardTableProps {
 
 export function LeaderboardTable({ rows, paramNames, direction, metric, onPromote, freshIds }: LeaderboardTableProps) {
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'rank', direction: 'asc' });
-  const columns = useMemo(() => (paramNames?.length ? [...paramNames] : [...new Set(rows.flatMap((row) => Object.keys(paramsOf(row))))].sort()), [paramNames, rows]);
+  const columns = useMemo(() => {
+    const named = paramNames ?? [];
+    const extra = [...new Set(rows.flatMap((row) => Object.keys(paramsOf(row))))].filter((name) => !named.includes(name)).sort();
+    return [...named, ...extra];
+  }, [paramNames, rows]);
   const ranks = useMemo(() => rankRows(rows, direction), [rows, direction]);
 
   const sorted = useMemo(() => {
