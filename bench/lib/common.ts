@@ -1,10 +1,13 @@
 // Shared helpers of the benchmarks: the server under test, statistics, child processes, result files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { logTopic } from '../../server/src/logs/log-record.ts';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.ts';
 
 export const BENCH_DIR = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -20,7 +23,8 @@ export interface Verdict {
   ratio: number;
   /** Human-readable goal, e.g. "≥ 0.5×". */
   goal: string;
-  pass: boolean;
+  /** null: reported for information, no goal. */
+  pass: boolean | null;
 }
 
 export interface BenchResult {
@@ -35,7 +39,15 @@ export interface BenchResult {
 
 export function machineInfo() {
   const list = cpus();
-  return { cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    /** Other work on the machine skews absolute numbers (ratios less so): the 1-minute load at the end. */
+    loadAverage1m: round(loadavg()[0], 2),
+  };
 }
 
 export const storageName = () => (process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL, scratch database)' : 'embedded PGlite (results dir under the OS temp dir)');
@@ -123,10 +135,36 @@ async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop?: 
 /** The argv prefix a job runs: a bench child script under `bench/children/` with its own arguments first. */
 export const trainCmd = (script: string, ...args: (string | number)[]) => JSON.stringify([process.execPath, child(script), ...args.map(String)]);
 
+/** Requests retried after a reset connection (a keep-alive race); reported with the results. */
+export const httpRetries = { count: 0 };
+
+/** One GraphQL request over HTTP; a request whose connection was reset before any answer is sent again once. */
+export async function gql<T = any>(server: TestServer, query: string, variables?: Record<string, unknown>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await server.gql<T>(query, variables);
+      if (res.errors || !res.data) throw Object.assign(new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`), { graphql: true });
+      return res.data;
+    } catch (error) {
+      if ((error as { graphql?: boolean }).graphql || attempt > 0) throw error;
+      httpRetries.count++;
+    }
+  }
+}
+
 export async function startJob(server: TestServer): Promise<string> {
   const res = await server.gql<{ startJob: { id: string } }>('mutation { startJob(input: { trials: 1 }) { id } }');
   if (res.errors || !res.data) throw new Error(`startJob failed: ${JSON.stringify(res.errors)}`);
   return res.data.startJob.id;
+}
+
+/** Waits until `count` subscribers of the job's logs are registered on the server's event bus. */
+export async function waitForLogSubscribers(server: TestServer, jobId: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.app.services.events.listenerCount(logTopic(jobId)) < count) {
+    if (Date.now() > deadline) throw new Error(`only ${server.app.services.events.listenerCount(logTopic(jobId))} of ${count} subscribers registered`);
+    await sleep(5);
+  }
 }
 
 export async function waitForJobEnd(server: TestServer, jobId: string, timeoutMs = 120_000): Promise<string> {
@@ -181,6 +219,7 @@ export interface SubscriberReport {
   clients: number;
   connectedMs: number;
   perClient: { lines: number; gaps: number; duplicates: number; outOfOrder: number; messages: number; done: boolean; firstAt: number; lastAt: number; errors: string[] }[];
+  /** Latency quantiles in ms (index q = q/1000), empty unless `latency` was asked for. */
   latencies: number[];
   firstAt: number;
   lastAt: number;
@@ -244,6 +283,12 @@ export class SubscriberProcess {
   }
 }
 
+/** Percentile p (0..100) from the 1,001 quantiles a subscriber process reports. */
+export function fromQuantiles(quantiles: number[], p: number): number {
+  if (!quantiles.length) return Number.NaN;
+  return quantiles[Math.round(p * 10)];
+}
+
 /** Folds the per-client counts into totals: every client must have every line, in order, once. */
 export function checkDelivery(report: SubscriberReport, expected: number) {
   let complete = 0;
@@ -267,18 +312,41 @@ export function checkDelivery(report: SubscriberReport, expected: number) {
 
 // ---------------------------------------------------------------- RSS sampling
 
-/** Samples this process's RSS (the server runs in it) every `everyMs` until stopped. */
+/** A full garbage collection, without needing `--expose-gc` on the command line. */
+export const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/**
+ * Samples this process's RSS (the server runs in it) every `everyMs` until stopped; also the V8 heap and
+ * external memory at the peak, and the RSS after a full GC at the end (what stays, not only what passed).
+ */
 export function rssSampler(everyMs = 100) {
-  const start = process.memoryUsage().rss;
-  let peak = start;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), everyMs);
+  collectGarbage();
+  const first = process.memoryUsage();
+  let peak = first;
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > peak.rss) peak = now;
+  }, everyMs);
   return {
-    start,
+    start: first.rss,
     stop() {
       clearInterval(timer);
-      const end = process.memoryUsage().rss;
-      peak = Math.max(peak, end);
-      return { startMB: round(mb(start), 1), peakMB: round(mb(peak), 1), endMB: round(mb(end), 1), growthMB: round(mb(peak - start), 1) };
+      const end = process.memoryUsage();
+      if (end.rss > peak.rss) peak = end;
+      collectGarbage();
+      const afterGc = process.memoryUsage();
+      return {
+        startMB: round(mb(first.rss), 1),
+        peakMB: round(mb(peak.rss), 1),
+        growthMB: round(mb(peak.rss - first.rss), 1),
+        afterGcMB: round(mb(afterGc.rss), 1),
+        retainedAfterGcMB: round(mb(afterGc.rss - first.rss), 1),
+        heapUsedMB: { start: round(mb(first.heapUsed), 1), atPeak: round(mb(peak.heapUsed), 1), afterGc: round(mb(afterGc.heapUsed), 1) },
+        externalMB: { start: round(mb(first.external), 1), atPeak: round(mb(peak.external), 1), afterGc: round(mb(afterGc.external), 1) },
+      };
     },
   };
 }
@@ -287,14 +355,14 @@ export function rssSampler(everyMs = 100) {
 
 export function saveResult(result: BenchResult): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${result.name}.json`);
+  const file = path.join(RESULTS_DIR, `${result.name}.${process.env.DATABASE_URL ? 'postgres' : 'embedded'}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }
 
 export function printVerdicts(result: BenchResult): void {
   log(`\n== ${result.name}: ${result.storage}`);
-  for (const v of result.verdicts) log(`   ${v.pass ? 'PASS' : 'MISS'}  ${v.label}: ${fmt(v.ratio, 2)}  (goal ${v.goal})`);
+  for (const v of result.verdicts) log(`   ${v.pass === null ? 'INFO' : v.pass ? 'PASS' : 'MISS'}  ${v.label}: ${fmt(v.ratio, 2)}  (goal ${v.goal})`);
 }
 
 export function newResult(name: string, verdicts: Verdict[], details: Record<string, unknown>): BenchResult {
@@ -313,6 +381,8 @@ export function runIfMain(metaUrl: string, bench: () => Promise<BenchResult>): v
     .then((result) => {
       printVerdicts(result);
       log(`   saved ${path.relative(PROJECT_ROOT, saveResult(result))}`);
+      // The runner (bench/run.ts) names a file of its own to read the result from.
+      if (process.env.BENCH_RESULT_FILE) writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(result));
       // Anything a failed run left behind (a subscription, a timer) must not keep the process alive.
       setTimeout(() => process.exit(0), 200).unref();
     })

@@ -91,7 +91,7 @@ export class HubService {
   async status(): Promise<HubSyncStatus> {
     const { repo, configured, missing } = this.hubConfig;
     const status = await getSyncStatus(this.services.config.resultsDir, { repo, skip: await this.#activeOutputs() });
-    return { ...status, repo: repo ?? status.repo, configured, missing, intervalMs: configured ? this.services.config.syncIntervalMs : 0 };
+    return { ...status, repo: repo ?? null, configured, missing, intervalMs: configured ? this.services.config.syncIntervalMs : 0 };
   }
 
   /** The local flavor and the Hub's, with prices; see {@link FlavorCatalog}. */

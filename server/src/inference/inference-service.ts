@@ -50,6 +50,7 @@ export class InferenceService {
   #switch: ProductionSwitch | null = null;
   readonly #hubModels = new Map<string, { id: string; path: string }>();
   #unsubscribe: (() => void) | undefined;
+  #warming: Promise<void> | undefined;
 
   constructor(readonly services: Services) {
     this.context = createInferenceContext({ resultsDir: services.config.resultsDir, limits: { maxBytes: services.config.maxUploadBytes } });
@@ -64,13 +65,15 @@ export class InferenceService {
       this.#productionRunId = runId;
       void this.#switchProduction(runId).promise.catch((error) => warnUnusable(runId, error));
     });
-    void this.#currentProductionRunId()
-      .then((runId) => runId && this.#switchProduction(runId).promise.catch((error) => warnUnusable(runId, error)))
-      .catch((error) => console.error('[inference] reading the production model pointer failed:', errorMessage(error)));
+    this.#warming = (async () => {
+      const runId = await this.#currentProductionRunId();
+      if (runId) await this.#switchProduction(runId).promise.catch((error) => warnUnusable(runId, error));
+    })().catch((error) => console.error('[inference] reading the production model pointer failed:', errorMessage(error)));
   }
 
   async close(): Promise<void> {
     this.#unsubscribe?.();
+    await this.#warming;
     await this.#switch?.promise.catch(() => undefined);
     this.context.sessions.close();
   }
@@ -138,8 +141,9 @@ export class InferenceService {
     return this.#runModel(modelId);
   }
 
-  async #runModel(runId: string): Promise<ModelRef> {
+  async #runModel(runId: string, role: 'requested' | 'production' = 'requested'): Promise<ModelRef> {
     const run = await this.services.db.prisma.run.findUnique({ where: { id: runId }, select: { id: true, status: true, outputDir: true, modelPath: true, error: true } });
+    if (!run && role === 'production') throw new InferenceError('MODEL_UNAVAILABLE', `production points at run ${runId}, which no longer exists; promote or roll back to another run`, { modelId: runId });
     if (!run) throw new InferenceError('NOT_FOUND', `model ${runId} does not exist: no run has that id (see the models query)`, { modelId: runId });
     if (!run.modelPath) {
       throw new InferenceError('MODEL_UNAVAILABLE', `run ${runId} has no model (status ${run.status}${run.error ? `: ${run.error}` : ''})`, { modelId: runId });
@@ -150,7 +154,8 @@ export class InferenceService {
   async #hubModel(repo: string, revision: string | undefined): Promise<ModelRef> {
     const { config } = this.services;
     const model = await ensureHubModel({ repo, ...(revision && { revision }), hubUrl: config.hfEndpoint, ...(config.hfToken && { accessToken: config.hfToken }) });
-    const id = `hub:${model.ref.id}`;
+    // The full commit, so that the id given back as modelId names exactly this model and is served from the cache.
+    const id = `hub:${model.repo}@${model.commit}`;
     this.#hubModels.set(id, { id, path: model.ref.modelPath! });
     return { ...model.ref, id };
   }
@@ -190,7 +195,7 @@ export class InferenceService {
       settled: false,
       failed: false,
       retry: previous?.runId === runId && previous.failed,
-      promise: this.#runModel(runId).then(async (ref) => void (await this.production.switchTo(ref))),
+      promise: this.#runModel(runId, 'production').then(async (ref) => void (await this.production.switchTo(ref))),
     };
     attempt.promise.then(
       () => {

@@ -174,7 +174,7 @@ export class LocalRun {
           if (chunk.bytesRead === 0) continue;
           progressed = true;
           await this.pipeline.waitForCapacity();
-          this.pipeline.ingest(stream, chunk.lines, chunk.resumeOffset);
+          this.pipeline.ingest(stream, chunk.lines, chunk.resumeOffset, chunk.lineEnds);
         }
         if (progressed) {
           idleMs = 2;
@@ -186,7 +186,7 @@ export class LocalRun {
       }
       for (const stream of ['STDOUT', 'STDERR'] as const) {
         const last = followers[stream].finish();
-        this.pipeline.ingest(stream, last.lines, last.resumeOffset);
+        this.pipeline.ingest(stream, last.lines, last.resumeOffset, last.lineEnds);
       }
       return 'ended';
     } finally {

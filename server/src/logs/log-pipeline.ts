@@ -27,6 +27,15 @@ const RETRY_FOR_MS = 120_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
+/**
+ * Lines per transaction. PGlite executes on this thread and runs one statement at a time: a 1,000-line batch
+ * holds it for about 50 ms, so requests (and their queries) are served between batches. A PostgreSQL server
+ * does the work elsewhere and takes bigger ones.
+ */
+const MAX_BATCH_LINES = { embedded: 1_000, postgres: 10_000 } as const;
+/** A large read is queued in pieces of this many lines, which transactions then take whole. */
+const PIECE_LINES = 1_000;
+
 /** PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. */
 const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
@@ -99,8 +108,12 @@ export class JobLogPipeline {
     this.#logFile = await open(this.options.logPath, 'a');
   }
 
-  /** Adds lines read from one stream; `resumeOffset` is where that stream continues after them. */
-  ingest(stream: LogStreamName, lines: readonly IncomingLine[], resumeOffset?: number): void {
+  /**
+   * Adds lines read from one stream; `resumeOffset` is where that stream continues after them. With
+   * `lineEnds` (the offset after each line) a large read is persisted in several transactions, each with
+   * its exact resume point, so that no transaction holds the database (PGlite: this thread) for long.
+   */
+  ingest(stream: LogStreamName, lines: readonly IncomingLine[], resumeOffset?: number, lineEnds?: readonly number[]): void {
     if (this.#closed) throw new Error(`log pipeline of job ${this.jobId} is closed`);
     if (lines.length === 0) {
       if (stream !== 'SYSTEM' && resumeOffset !== undefined) this.#pending.push({ lines: [], metrics: [], stream, resumeOffset });
@@ -122,11 +135,26 @@ export class JobLogPipeline {
         for (const [name, value] of Object.entries(parsed.values)) metrics.push({ seq, name, step, epoch, value, time });
       }
     }
-    this.#pending.push({ lines: records, metrics, stream, resumeOffset });
+    this.#queuePieces(stream, records, metrics, resumeOffset, lineEnds);
     this.#pendingLines += records.length;
     const event: LogBatchEvent = { type: 'batch', jobId: this.jobId, fromSeq, toSeq: this.#seq, lines: records, metrics };
     this.options.events.publish(logTopic(this.jobId), event, { shared: false });
     this.#scheduleFlush();
+  }
+
+  #queuePieces(stream: LogStreamName, records: LogRecord[], metrics: MetricRecord[], resumeOffset: number | undefined, lineEnds: readonly number[] | undefined): void {
+    if (!lineEnds || lineEnds.length !== records.length || records.length <= PIECE_LINES) {
+      this.#pending.push({ lines: records, metrics, stream, resumeOffset });
+      return;
+    }
+    let m = 0;
+    for (let start = 0; start < records.length; start += PIECE_LINES) {
+      const end = Math.min(records.length, start + PIECE_LINES);
+      const lastSeq = records[end - 1].seq;
+      const pieceMetrics: MetricRecord[] = [];
+      while (m < metrics.length && metrics[m].seq <= lastSeq) pieceMetrics.push(metrics[m++]);
+      this.#pending.push({ lines: records.slice(start, end), metrics: pieceMetrics, stream, resumeOffset: end === records.length ? resumeOffset : lineEnds[end - 1] });
+    }
   }
 
   /** Lines not yet persisted with seq > afterSeq (readers merge them with the database). */
@@ -149,10 +177,14 @@ export class JobLogPipeline {
 
   /** Persists everything ingested so far. */
   async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-    if (this.#pending.length === 0) return;
-    this.#flushing = this.#persist().finally(() => (this.#flushing = undefined));
-    await this.#flushing;
+    for (let batch = 0; ; batch++) {
+      // Between batches, requests waiting on the event loop get their turn (PGlite runs on this thread).
+      if (batch > 0) await new Promise((resolve) => setImmediate(resolve));
+      while (this.#flushing) await this.#flushing;
+      if (this.#pending.length === 0) return;
+      this.#flushing = this.#persist().finally(() => (this.#flushing = undefined));
+      await this.#flushing;
+    }
   }
 
   /** Final flush, then tells subscribers that the log is complete. */
@@ -203,7 +235,8 @@ export class JobLogPipeline {
   async #persist(): Promise<void> {
     let take = 0;
     let lineCount = 0;
-    while (take < this.#pending.length && (take === 0 || lineCount + this.#pending[take].lines.length <= 20_000)) {
+    const maxLines = this.options.db.kind === 'postgres' ? MAX_BATCH_LINES.postgres : MAX_BATCH_LINES.embedded;
+    while (take < this.#pending.length && (take === 0 || lineCount + this.#pending[take].lines.length <= maxLines)) {
       lineCount += this.#pending[take].lines.length;
       take++;
     }

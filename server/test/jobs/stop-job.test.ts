@@ -57,7 +57,7 @@ describe('stopJob', () => {
     server.app.services.config.stopGraceMs = 3_000;
     try {
       // Cleans up for 800 ms after SIGTERM, then says so and exits 143; a second SIGTERM would kill it at once.
-      useTrainer(server, ['bash', '-c', 'trap \'sleep 0.8; echo "cleaned up"; exit 143\' TERM; echo ready; while :; do sleep 0.05; done', 'trainer']);
+      useTrainer(server, ['bash', '-c', 'trap \'sleep 0.8 && echo "cleaned up"; exit 143\' TERM; echo ready; while :; do sleep 0.05; done', 'trainer']);
       const id = await startJob(server.gql);
       await waitFor(async () => (await allLogLines(server.gql, id)).some((l) => l.text === 'ready'), 10_000, 'ready');
       const res = await server.gql(STOP, { id });

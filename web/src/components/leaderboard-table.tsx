@@ -82,7 +82,7 @@ export function LeaderboardTable({ rows, paramNames, direction, metric, onPromot
     const ariaSort = active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none';
     const toggle = () => setSort(active ? { key, direction: sort.direction === 'asc' ? 'desc' : 'asc' } : { key, direction: key === 'score' && isMaximize(direction) ? 'desc' : 'asc' });
     return (
-      <th scope="col" aria-sort={ariaSort} className={className}>
+      <th key={key} scope="col" aria-sort={ariaSort} className={className}>
         <button type="button" className="sort-button" onClick={toggle}>
           {label}
           <span className="sort-mark" aria-hidden="true">
@@ -100,7 +100,7 @@ export function LeaderboardTable({ rows, paramNames, direction, metric, onPromot
           <tr>
             {header('rank', 'Rank', 'num')}
             {header('number', 'Trial', 'num')}
-            {header('score', metric ? `Score (${metric}${direction ? `, ${isMaximize(direction) ? 'higher' : 'lower'} is better` : ''})` : 'Score', 'num')}
+            {header('score', metric ? `Score: ${metric}` : 'Score', 'num')}
             {columns.map((name) => header(`param:${name}`, name, 'num'))}
             {header('source', 'Source')}
             <th scope="col">Job</th>

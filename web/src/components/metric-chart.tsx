@@ -40,8 +40,21 @@ interface MetricChartProps {
   empty?: string;
 }
 
+const AXIS_FONT = '11px system-ui, sans-serif';
+
+function clock(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+function compact(value: number): string {
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e4 || magnitude < 1e-3 ? value.toExponential(1) : Number(value.toPrecision(3)).toString();
+}
+
 /** A live line chart on canvas; new points only call setData, so thousands of updates stay cheap. */
-export function MetricChart({ title, series, version, xLabel, timeAxis = false, height = 190, empty = 'Waiting for data…' }: MetricChartProps) {
+export function MetricChart({ title, series, version, xLabel, timeAxis = false, height = 150, empty = 'Waiting for data…' }: MetricChartProps) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const data = useMemo(() => alignSeries(series), [series, version]);
@@ -55,41 +68,42 @@ export function MetricChart({ title, series, version, xLabel, timeAxis = false, 
     if (!element) return;
     const scales = [...new Set(series.map((s) => s.scale ?? 'y'))];
     const options: uPlot.Options = {
-      width: Math.max(200, element.clientWidth),
+      width: Math.max(160, element.clientWidth),
       height,
-      legend: { show: true, live: true },
-      cursor: { drag: { x: true, y: false } },
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       scales: { x: { time: timeAxis } },
       axes: [
-        { label: xLabel, labelSize: xLabel ? 18 : 0, size: 36, stroke: '#5b6472', grid: { stroke: '#eef0f3' } },
+        {
+          font: AXIS_FONT,
+          size: 28,
+          stroke: '#5b6472',
+          grid: { stroke: '#eef0f3' },
+          ticks: { size: 4 },
+          values: timeAxis ? (_u: uPlot, values: number[]) => values.map(clock) : undefined,
+        },
         ...scales.map((scale, i) => {
           const owner = series.find((s) => (s.scale ?? 'y') === scale);
           return {
             scale,
             side: i === 0 ? 3 : 1,
-            size: 58,
+            size: 52,
+            font: AXIS_FONT,
             stroke: scales.length > 1 ? owner?.color : '#5b6472',
             grid: { show: i === 0, stroke: '#eef0f3' },
-            values: owner?.format ? (_u: uPlot, values: number[]) => values.map((v) => owner.format!(v)) : undefined,
+            ticks: { size: 4 },
+            values: (_u: uPlot, values: number[]) => values.map((v) => (owner?.format ? owner.format(v) : compact(v))),
           } satisfies uPlot.Axis;
         }),
       ],
       series: [
         { label: xLabel ?? 'x' },
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          width: 1.5,
-          scale: s.scale ?? 'y',
-          spanGaps: true,
-          points: { show: false },
-          value: s.format ? (_u: uPlot, v: number | null) => (v === null ? '—' : s.format!(v)) : undefined,
-        })),
+        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale ?? 'y', spanGaps: true, points: { show: false } })),
       ],
     };
     const chart = new uPlot(options, latest.current, element);
     plot.current = chart;
-    const observer = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height }));
+    const observer = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(() => chart.setSize({ width: Math.max(160, element.clientWidth), height }));
     observer?.observe(element);
     return () => {
       observer?.disconnect();
@@ -106,11 +120,23 @@ export function MetricChart({ title, series, version, xLabel, timeAxis = false, 
 
   return (
     <figure className="chart" data-testid={`chart-${title}`} data-points={pointCount}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        {series.map((s) => {
+          const last = s.points[s.points.length - 1];
+          return (
+            <span key={s.label} className="chart-legend">
+              <span className="swatch" style={{ background: s.color }} aria-hidden="true" />
+              {s.label} <span className="chart-last">{last ? (s.format ? s.format(last.y) : compact(last.y)) : '—'}</span>
+            </span>
+          );
+        })}
+      </figcaption>
       <div className="chart-body" style={{ minHeight: height }}>
         <div className="chart-canvas" ref={container} />
         {pointCount === 0 && <p className="chart-empty">{empty}</p>}
       </div>
+      {xLabel && pointCount > 0 && <div className="chart-x-label">{xLabel}</div>}
     </figure>
   );
 }

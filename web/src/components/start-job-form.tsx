@@ -25,12 +25,21 @@ export interface StartJobRequest {
 export interface FlavorOption {
   name: string;
   label: string;
+  executor?: Executor;
 }
 
 export const DEFAULT_START_VALUES: StartJobValues = { trials: '4', quick: true, flavor: 'cpu', executor: 'LOCAL', seed: '', maxRetries: '0' };
 
 /** Used when the server cannot list Hugging Face hardware. */
-export const FALLBACK_FLAVORS: FlavorOption[] = ['cpu', 'cpu-basic', 'cpu-upgrade', 't4-small', 't4-medium', 'l4x1', 'a10g-small', 'a10g-large', 'a100-large'].map((name) => ({ name, label: name }));
+export const FALLBACK_FLAVORS: FlavorOption[] = [
+  { name: 'cpu', label: 'This machine', executor: 'LOCAL' },
+  ...['cpu-basic', 'cpu-upgrade', 't4-small', 't4-medium', 'l4x1', 'a10g-small', 'a10g-large', 'a100-large'].map((name) => ({ name, label: name, executor: 'HF_JOBS' as const })),
+];
+
+/** The flavors an executor offers; options without an executor fit both. */
+export function flavorsFor(options: readonly FlavorOption[], executor: Executor): FlavorOption[] {
+  return options.filter((option) => !option.executor || option.executor === executor);
+}
 
 const FLAVOR_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const INTEGER = /^\s*-?\d+\s*$/;
@@ -50,7 +59,8 @@ export function validateStartJob(values: StartJobValues, flavors?: readonly Flav
   if (trials === undefined) errors.trials = 'Enter a whole number of trials from 1 to 10000.';
   const flavor = values.flavor.trim();
   if (!FLAVOR_PATTERN.test(flavor)) errors.flavor = 'A flavor is lower-case letters, digits and dashes, e.g. cpu or t4-small.';
-  else if (values.executor === 'HF_JOBS' && flavors?.length && !flavors.some((option) => option.name === flavor)) errors.flavor = `Hugging Face Jobs has no flavor "${flavor}".`;
+  else if (values.executor === 'HF_JOBS' && flavors && flavorsFor(flavors, 'HF_JOBS').length && !flavorsFor(flavors, 'HF_JOBS').some((option) => option.name === flavor))
+    errors.flavor = `Hugging Face Jobs has no flavor "${flavor}".`;
   const seed = values.seed.trim() === '' ? undefined : integerIn(values.seed, 0, 2_147_483_647);
   if (values.seed.trim() !== '' && seed === undefined) errors.seed = 'The seed is a whole number from 0 to 2147483647, or empty for a random one.';
   const maxRetries = integerIn(values.maxRetries, 0, 10);
@@ -61,16 +71,19 @@ export function validateStartJob(values: StartJobValues, flavors?: readonly Flav
 
 interface StartJobFormProps {
   onSubmit(request: StartJobRequest): Promise<ApiError | undefined>;
+  /** From hardwareFlavors; a fixed list is offered without it. */
   flavors?: readonly FlavorOption[];
+  /** Why the Hub's flavors could not be listed. */
+  flavorsNote?: string | null;
 }
 
-export function StartJobForm({ onSubmit, flavors }: StartJobFormProps) {
+export function StartJobForm({ onSubmit, flavors, flavorsNote }: StartJobFormProps) {
   const id = useId();
   const [values, setValues] = useState<StartJobValues>(DEFAULT_START_VALUES);
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
-  const options = flavors?.length ? flavors : FALLBACK_FLAVORS;
+  const options = flavorsFor(flavors?.length ? flavors : FALLBACK_FLAVORS, values.executor);
 
   const set = <K extends keyof StartJobValues>(key: K, value: StartJobValues[K]) => {
     setValues((previous) => ({ ...previous, [key]: value }));
@@ -112,20 +125,29 @@ export function StartJobForm({ onSubmit, flavors }: StartJobFormProps) {
   return (
     <form className="start-form" onSubmit={submit} noValidate aria-label="Start a tuning job">
       <div className="form-grid">
-        <label className="field" htmlFor={`${id}-trials`}>
-          <span>Trials</span>
+        <div className="field">
+          <label htmlFor={`${id}-trials`}>Trials</label>
           <input {...field('trials')} inputMode="numeric" value={values.trials} onChange={(event) => set('trials', event.target.value)} />
           {message('trials')}
-        </label>
-        <label className="field" htmlFor={`${id}-executor`}>
-          <span>Executor</span>
-          <select {...field('executor')} value={values.executor} onChange={(event) => set('executor', event.target.value as Executor)}>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-executor`}>Executor</label>
+          <select
+            {...field('executor')}
+            value={values.executor}
+            onChange={(event) => {
+              const executor = event.target.value as Executor;
+              set('executor', executor);
+              const offered = flavorsFor(flavors?.length ? flavors : FALLBACK_FLAVORS, executor);
+              if (offered.length && !offered.some((option) => option.name === values.flavor)) set('flavor', offered[0].name);
+            }}
+          >
             <option value="LOCAL">Local process</option>
             <option value="HF_JOBS">Hugging Face Jobs</option>
           </select>
-        </label>
-        <label className="field" htmlFor={`${id}-flavor`}>
-          <span>Flavor</span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-flavor`}>Flavor</label>
           <input {...field('flavor')} list={`${id}-flavors`} value={values.flavor} onChange={(event) => set('flavor', event.target.value)} spellCheck={false} />
           <datalist id={`${id}-flavors`}>
             {options.map((option) => (
@@ -135,17 +157,18 @@ export function StartJobForm({ onSubmit, flavors }: StartJobFormProps) {
             ))}
           </datalist>
           {message('flavor')}
-        </label>
-        <label className="field" htmlFor={`${id}-seed`}>
-          <span>Seed</span>
+          {values.executor === 'HF_JOBS' && flavorsNote && <span className="field-hint">{flavorsNote}</span>}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-seed`}>Seed</label>
           <input {...field('seed')} inputMode="numeric" placeholder="random" value={values.seed} onChange={(event) => set('seed', event.target.value)} />
           {message('seed')}
-        </label>
-        <label className="field" htmlFor={`${id}-maxRetries`}>
-          <span>Max retries</span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-maxRetries`}>Max retries</label>
           <input {...field('maxRetries')} inputMode="numeric" value={values.maxRetries} onChange={(event) => set('maxRetries', event.target.value)} />
           {message('maxRetries')}
-        </label>
+        </div>
         <label className="field checkbox" htmlFor={`${id}-quick`}>
           <input {...field('quick')} type="checkbox" checked={values.quick} onChange={(event) => set('quick', event.target.checked)} />
           <span>Quick trials (≈1–2 s each)</span>

@@ -4,13 +4,13 @@ import { fromCombinedError, type ApiError } from '../api/errors.ts';
 import { useLiveSubscription } from '../api/live.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
-import { LeaderboardTable, type LeaderboardRow } from '../components/leaderboard-table.tsx';
+import { isMaximize, LeaderboardTable, type LeaderboardRow } from '../components/leaderboard-table.tsx';
 import { graphql } from '../gql';
 import type { LeaderboardTrialFragment, TrialSource } from '../gql/graphql.ts';
 import { formatValue, shortId } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 
-const LeaderboardTrial = graphql(`
+export const LeaderboardTrialFragmentDocument = graphql(`
   fragment LeaderboardTrial on Trial {
     id
     number
@@ -172,7 +172,7 @@ export function LeaderboardPage() {
           </div>
           {board && (
             <span className="muted">
-              {board.totalCount} trials{board.metric ? ` · ranked by ${board.metric}` : ''}
+              {board.totalCount} trials{board.metric ? ` · ranked by ${board.metric}, ${isMaximize(board.direction) ? 'higher' : 'lower'} is better` : ''}
             </span>
           )}
         </div>

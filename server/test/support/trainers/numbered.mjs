@@ -1,13 +1,14 @@
-// Test trainer: prints `line <i>` for i = 1..count on stdout, `count` lines in chunks of `chunk` lines with
-// `pauseMs` between chunks; every `stderrEvery`-th line goes to stderr instead (0: none).
-// Usage: node numbered.mjs <count> [chunk] [pauseMs] [stderrEvery] [server arguments...]
+// Test trainer: prints `line <i>` for i = 1..count on stdout, in chunks of `chunk` lines with `pauseMs`
+// between chunks; every `stderrEvery`-th line goes to stderr instead, every `warnEvery`-th line reads
+// `WARNING line <i>` (0: none).
+// Usage: node numbered.mjs <count> [chunk] [pauseMs] [stderrEvery] [warnEvery] [server arguments...]
 import { writeSync } from 'node:fs';
 
 // Our own arguments come first; the server's (`--mode tune ...`) follow and are ignored.
 const args = process.argv.slice(2);
 const serverArgsAt = args.findIndex((a) => a.startsWith('--'));
 const own = serverArgsAt === -1 ? args : args.slice(0, serverArgsAt);
-const [count, chunk = 1000, pauseMs = 0, stderrEvery = 0] = own.map(Number);
+const [count, chunk = 1000, pauseMs = 0, stderrEvery = 0, warnEvery = 0] = own.map(Number);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let i = 1;
@@ -15,8 +16,9 @@ while (i <= count) {
   let out = '';
   let err = '';
   for (const end = Math.min(count, i + chunk - 1); i <= end; i++) {
-    if (stderrEvery && i % stderrEvery === 0) err += `line ${i}\n`;
-    else out += `line ${i}\n`;
+    const line = warnEvery && i % warnEvery === 0 ? `WARNING line ${i}\n` : `line ${i}\n`;
+    if (stderrEvery && i % stderrEvery === 0) err += line;
+    else out += line;
   }
   // Synchronous writes to the job's files: what is printed is on disk before the next chunk.
   if (out) writeSync(1, out);

@@ -50,7 +50,8 @@ export function JobPage({ id }: { id: string }) {
     (job) => {
       if (job.id !== id) return;
       setLive(job);
-      if (job.status === 'RUNNING' && job.cpuPercent != null) {
+      // A sample of 0 bytes is the process already gone, not a measurement.
+      if (job.status === 'RUNNING' && job.cpuPercent != null && Number(job.rssBytes ?? 0) > 0) {
         const x = Date.now() / 1000;
         setSamples((previous) => ({ cpu: [...previous.cpu, { x, y: job.cpuPercent! }], rss: [...previous.rss, { x, y: Number(job.rssBytes ?? 0) }] }));
       }
@@ -205,7 +206,7 @@ function JobLogs({ jobId }: { jobId: string }) {
         loadingEarlier={logs.loadingEarlier}
         onLoadEarlier={logs.loadEarlier}
         status={status}
-        height="max(320px, calc(100vh - 330px))"
+        height="max(360px, calc(100vh - 220px))"
       />
     </>
   );
@@ -227,7 +228,7 @@ function JobCharts({ jobId, resources }: { jobId: string; resources: { cpu: Char
   );
   const resourceSeries = useMemo<ChartSeries[]>(
     () => [
-      { label: 'CPU %', color: COLORS.cpu, points: resources.cpu, scale: '%', format: (v) => `${v.toFixed(0)} %` },
+      { label: 'CPU', color: COLORS.cpu, points: resources.cpu, scale: '%', format: formatPercent },
       { label: 'RSS', color: COLORS.rss, points: resources.rss, scale: 'bytes', format: (v) => formatBytes(v) },
     ],
     [resources],

@@ -40,10 +40,12 @@ export const HardwareFlavorsQuery = graphql(`
     hardwareFlavors {
       name
       prettyName
+      executor
       cpu
       ram
       accelerator
       pricePerHour
+      error
     }
   }
 `);
@@ -63,12 +65,17 @@ export function liveDuration(job: Pick<JobSummaryFragment, 'status' | 'startedAt
   return job.durationSeconds ?? null;
 }
 
-function useFlavorOptions(): FlavorOption[] | undefined {
+function useFlavorOptions(): { flavors?: FlavorOption[]; note?: string | null } {
   const [{ data }] = useQuery({ query: HardwareFlavorsQuery });
-  return data?.hardwareFlavors.map((flavor) => ({
-    name: flavor.name,
-    label: [flavor.prettyName ?? flavor.name, flavor.accelerator, flavor.pricePerHour != null ? `$${flavor.pricePerHour}/h` : null].filter(Boolean).join(' · '),
-  }));
+  if (!data) return {};
+  return {
+    flavors: data.hardwareFlavors.map((flavor) => ({
+      name: flavor.name,
+      executor: flavor.executor,
+      label: [flavor.prettyName, flavor.accelerator ?? flavor.cpu, flavor.pricePerHour ? `$${flavor.pricePerHour.toFixed(2)}/h` : null].filter(Boolean).join(' · '),
+    })),
+    note: data.hardwareFlavors.find((flavor) => flavor.error)?.error ? `Hub flavors unavailable: ${data.hardwareFlavors.find((flavor) => flavor.error)!.error}` : null,
+  };
 }
 
 export function JobsPage() {
@@ -81,7 +88,7 @@ export function JobsPage() {
   const [stopState, stopJob] = useMutation(StopJobMutation);
   const [stopping, setStopping] = useState<JobSummaryFragment | null>(null);
   const [stopError, setStopError] = useState<ApiError>();
-  const flavors = useFlavorOptions();
+  const { flavors, note: flavorsNote } = useFlavorOptions();
   const now = useNow(1000, jobs.some((job) => job.status === 'RUNNING'));
 
   useEffect(() => {
@@ -123,7 +130,7 @@ export function JobsPage() {
 
       <section className="card" aria-labelledby="start-heading">
         <h2 id="start-heading">Start a tuning job</h2>
-        <StartJobForm onSubmit={submit} flavors={flavors} />
+        <StartJobForm onSubmit={submit} flavors={flavors} flavorsNote={flavorsNote} />
       </section>
 
       <section className="card" aria-labelledby="jobs-heading">

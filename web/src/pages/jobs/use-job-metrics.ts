@@ -21,7 +21,7 @@ const JobSeqQuery = graphql(`
   }
 `);
 
-const MetricHistoryQuery = graphql(`
+export const ChartSeriesFragmentDocument = graphql(`
   fragment ChartSeries on MetricSeries {
     totalPoints
     downsampled
@@ -30,7 +30,9 @@ const MetricHistoryQuery = graphql(`
       value
     }
   }
+`);
 
+const MetricHistoryQuery = graphql(`
   query JobMetricHistory($jobId: ID!, $maxPoints: Int) {
     loss: metrics(jobId: $jobId, name: "loss", maxPoints: $maxPoints) {
       ...ChartSeries

@@ -1,0 +1,154 @@
+// Fan-out: 1,000 graphql-ws subscribers (real `ws` clients in another process) on one job printing 1,000
+// lines/s for 10 s. Every subscriber must get every line, in order, once (gaps and duplicates counted); p99
+// latency; lines delivered per second over all subscribers — against a bare `ws` server that reads the same
+// child's stdout and broadcasts the same payloads (LogBatch-shaped graphql-ws `next` messages) to 1,000 clients
+// of the same kind. Goal (issue 3): ≥ 0.7× the bare broadcast.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WebSocketServer } from 'ws';
+import {
+  checkDelivery,
+  child,
+  fmt,
+  fromQuantiles,
+  log,
+  newResult,
+  RESULTS_DIR,
+  round,
+  runIfMain,
+  startBenchServer,
+  startJob,
+  SubscriberProcess,
+  trainCmd,
+  waitForJobEnd,
+  waitForLogSubscribers,
+  wallNow,
+  type BenchResult,
+  type SubscriberReport,
+} from './lib/common.ts';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1_000);
+const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const GOAL = 0.7;
+/** Latency samples: every 10th line of every client. */
+const SAMPLE_EVERY = 10;
+const TIMEOUT_MS = SECONDS * 1000 + 90_000;
+
+interface PhaseResult {
+  report: SubscriberReport;
+  delivery: ReturnType<typeof checkDelivery>;
+  durationMs: number;
+  linesPerSecond: number;
+  messagesPerSecond: number;
+  latency: { p50: number; p95: number; p99: number; max: number };
+  complete: boolean;
+}
+
+function phaseResult(report: SubscriberReport, t0: number, total: number): PhaseResult {
+  const delivery = checkDelivery(report, total);
+  const durationMs = report.lastAt - t0;
+  const q = (p: number) => round(fromQuantiles(report.latencies, p), 2);
+  return {
+    report,
+    delivery,
+    durationMs: round(durationMs, 0),
+    linesPerSecond: round(delivery.lines / (durationMs / 1000), 0),
+    messagesPerSecond: round(delivery.messages / (durationMs / 1000), 0),
+    latency: { p50: q(50), p95: q(95), p99: q(99), max: q(100) },
+    complete: delivery.complete === CLIENTS,
+  };
+}
+
+/** The baseline: the paced child's stdout, split into lines per chunk, broadcast by a bare `ws` server. */
+async function bareBroadcast(total: number): Promise<PhaseResult> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  const subscriber = new SubscriberProcess({ mode: 'bare', url, clients: CLIENTS, expected: total, latency: true, sampleEvery: SAMPLE_EVERY, timeoutMs: TIMEOUT_MS });
+  try {
+    await subscriber.ready();
+    const t0 = wallNow();
+    const proc = spawn(process.execPath, [child('paced.mjs'), String(RATE), String(SECONDS), '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rest = '';
+    let seq = 0;
+    const broadcast = (lines: { seq: number; stream: string; level: string; text: string; time: string }[], done: boolean) => {
+      const message = JSON.stringify({ id: 'bench', type: 'next', payload: { data: { jobLogs: { jobId: 'bench', lastSeq: seq, done, lines } } } });
+      for (const client of wss.clients) client.send(message);
+    };
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() as string;
+      const time = new Date().toISOString();
+      broadcast(
+        parts.map((text) => ({ seq: ++seq, stream: 'STDOUT', level: 'INFO', text, time })),
+        false,
+      );
+    });
+    proc.stdout.on('end', () => broadcast([], true));
+    return phaseResult(await subscriber.report(), t0, total);
+  } finally {
+    subscriber.kill();
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+}
+
+async function pipeline(total: number): Promise<PhaseResult & { status: string }> {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'anana-bench-'));
+  const goFile = path.join(scratch, 'go');
+  const bench = await startBenchServer({ ANANA_TRAIN_CMD: trainCmd('paced.mjs', RATE, SECONDS, goFile) });
+  const subscriber = new SubscriberProcess({ mode: 'graphql-ws', url: bench.wsUrl, clients: CLIENTS, expected: total, latency: true, sampleEvery: SAMPLE_EVERY, timeoutMs: TIMEOUT_MS });
+  try {
+    await subscriber.ready();
+    const jobId = await startJob(bench.server);
+    subscriber.go(jobId);
+    await waitForLogSubscribers(bench.server, jobId, CLIENTS);
+    const t0 = wallNow();
+    writeFileSync(goFile, '');
+    const report = await subscriber.report();
+    const status = await waitForJobEnd(bench.server, jobId, 60_000).catch((error: Error) => error.message);
+    return { ...phaseResult(report, t0, total), status };
+  } finally {
+    subscriber.kill();
+    await bench.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function lastBare(): Promise<PhaseResult> {
+  const { readFile } = await import('node:fs/promises');
+  const file = path.join(RESULTS_DIR, `fanout.${process.env.DATABASE_URL ? 'postgres' : 'embedded'}.json`);
+  const saved = JSON.parse(await readFile(file, 'utf8')) as { details: { bare: PhaseResult } };
+  return { ...saved.details.bare, report: { clients: CLIENTS, connectedMs: 0, perClient: [], latencies: [], firstAt: 0, lastAt: 0 } };
+}
+
+export async function run(): Promise<BenchResult> {
+  const total = Math.round(RATE * SECONDS);
+  log(`fanout: ${fmt(CLIENTS, 0)} subscribers, ${fmt(RATE, 0)} lines/s for ${SECONDS} s (${fmt(total, 0)} lines each)`);
+  const describe = (name: string, r: PhaseResult) => {
+    log(`  ${name}: ${fmt(r.linesPerSecond, 0)} lines/s delivered (${fmt(r.messagesPerSecond, 0)} ws messages/s) over ${fmt(r.durationMs, 0)} ms`);
+    log(`    ${r.delivery.complete}/${CLIENTS} subscribers complete; gaps ${r.delivery.gaps}, duplicates ${r.delivery.duplicates}, mismatches ${r.delivery.outOfOrder}; latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms${r.delivery.errors.length ? `; errors: ${r.delivery.errors.join('; ')}` : ''}`);
+  };
+  // BENCH_FANOUT_SKIP_BARE=1 (for profiling the server alone) reuses the bare numbers of the last saved run.
+  const bare = process.env.BENCH_FANOUT_SKIP_BARE === '1' ? await lastBare() : await bareBroadcast(total);
+  describe('bare ws broadcast', bare);
+  const ours = await pipeline(total);
+  describe(`graphql-ws jobLogs (job ${ours.status})`, ours);
+  const ratio = ours.linesPerSecond / bare.linesPerSecond;
+  const strip = ({ report: _report, ...rest }: PhaseResult) => ({ ...rest, subscriberConnectMs: round(_report.connectedMs, 0) });
+  return newResult(
+    'fanout',
+    [
+      { label: 'lines delivered/s over all subscribers, jobLogs / bare ws broadcast', ratio: round(ratio, 3), goal: `≥ ${GOAL}×`, pass: ours.complete && ratio >= GOAL },
+      { label: `subscribers with every line once, in order (of ${fmt(CLIENTS, 0)})`, ratio: ours.delivery.complete, goal: `= ${CLIENTS}`, pass: ours.complete && ours.delivery.gaps === 0 && ours.delivery.duplicates === 0 },
+      { label: 'p99 latency, jobLogs / bare ws broadcast', ratio: round(ours.latency.p99 / bare.latency.p99, 1), goal: 'none (information)', pass: null },
+    ],
+    { clients: CLIENTS, rate: RATE, seconds: SECONDS, linesPerClient: total, bare: strip(bare), graphqlWs: { ...strip(ours), status: ours.status } },
+  );
+}
+
+runIfMain(import.meta.url, run);

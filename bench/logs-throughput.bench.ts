@@ -1,0 +1,147 @@
+// Log pipeline throughput: a child printing 1,000,000 lines of ~100 bytes as fast as it can, run as a job
+// through the whole pipeline (followed from its output file, numbered, classified, parsed into metrics,
+// persisted to the .log file and the database, delivered to one graphql-ws subscriber in another process),
+// against the same child piped into a bare Node line counter. Goal (issue 3): ≥ 0.5× the baseline's lines/s,
+// server RSS growth ≤ 50 MB.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Database } from '../server/src/db/database.ts';
+import type { LogRecord, MetricRecord } from '../server/src/logs/log-record.ts';
+import { insertLogBatch } from '../server/src/logs/log-store.ts';
+import {
+  checkDelivery,
+  child,
+  fmt,
+  log,
+  median,
+  newResult,
+  round,
+  rssSampler,
+  runIfMain,
+  runNodeJson,
+  startBenchServer,
+  startJob,
+  SubscriberProcess,
+  trainCmd,
+  waitForJobEnd,
+  waitForLogSubscribers,
+  wallNow,
+  type BenchResult,
+} from './lib/common.ts';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const METRICS_EVERY = 10;
+const GOAL_RATIO = 0.5;
+const GOAL_RSS_MB = 50;
+
+const CEILING_LINES = Number(process.env.BENCH_CEILING_LINES ?? 200_000);
+
+/**
+ * For the findings, not a verdict: how fast the storage alone takes the same lines, written the way the
+ * pipeline writes them (insertLogBatch, 20,000 lines per transaction), after the job's own lines.
+ */
+async function storageCeiling(db: Database, jobId: string) {
+  const BATCH = 20_000;
+  const time = new Date();
+  const t0 = performance.now();
+  for (let from = LINES + 1; from <= LINES + CEILING_LINES; from += BATCH) {
+    const lines: LogRecord[] = [];
+    const metrics: MetricRecord[] = [];
+    for (let seq = from; seq < from + BATCH; seq++) {
+      const metric = seq % METRICS_EVERY === 0;
+      const head = metric ? `line ${seq} epoch=0 step=${seq} loss=0.5 lr=0.001 ` : `line ${seq} `;
+      lines.push({ seq, stream: 'STDOUT', level: 'INFO', text: head.padEnd(99, 'x'), time });
+      if (metric) metrics.push({ seq, name: 'loss', step: seq, epoch: 0, value: 0.5, time }, { seq, name: 'learning_rate', step: seq, epoch: 0, value: 0.001, time });
+    }
+    await insertLogBatch(db, jobId, lines, metrics, { lastSeq: from + BATCH - 1, logOffset: 0 });
+  }
+  const ms = performance.now() - t0;
+  return { lines: CEILING_LINES, ms: round(ms, 0), linesPerSecond: round(CEILING_LINES / (ms / 1000), 0) };
+}
+
+export async function run(): Promise<BenchResult> {
+  log(`logs-throughput: ${fmt(LINES, 0)} lines of ~100 bytes (every ${METRICS_EVERY}th a metric line)`);
+  // Baseline: the same child into a bare line counter; three runs now and two after the pipeline, the median.
+  const baselineRuns: { lines: number; ms: number }[] = [];
+  const runBaseline = async (times: number) => {
+    for (let i = 0; i < times; i++) baselineRuns.push(await runNodeJson([child('line-counter.mjs'), child('flood.mjs'), String(LINES), String(METRICS_EVERY), '-']));
+    if (baselineRuns.some((r) => r.lines !== LINES)) throw new Error(`baseline counted ${baselineRuns.map((r) => r.lines)} lines`);
+  };
+  await runBaseline(3);
+  log(`  baseline (pipe → bare line counter), first runs: ${baselineRuns.map((r) => fmt(LINES / (r.ms / 1000), 0)).join(', ')} lines/s`);
+
+  const scratch = mkdtempSync(path.join(tmpdir(), 'anana-bench-'));
+  const goFile = path.join(scratch, 'go');
+  const bench = await startBenchServer({ ANANA_TRAIN_CMD: trainCmd('flood.mjs', LINES, METRICS_EVERY, goFile) });
+  const subscriber = new SubscriberProcess({ mode: 'graphql-ws', url: bench.wsUrl, clients: 1, expected: LINES, timeoutMs: 170_000 });
+  try {
+    await subscriber.ready();
+    const jobId = await startJob(bench.server);
+    subscriber.go(jobId);
+    await waitForLogSubscribers(bench.server, jobId, 1);
+    // Everything is in place: from here on, the child prints.
+    const rss = rssSampler(50);
+    const t0 = wallNow();
+    writeFileSync(goFile, '');
+    const report = await subscriber.report();
+    const tDelivered = wallNow();
+    const status = await waitForJobEnd(bench.server, jobId, 170_000);
+    const tEnded = wallNow();
+    const memory = rss.stop();
+    const delivery = checkDelivery(report, LINES);
+    const { prisma } = bench.server.app.services.db;
+    const [persistedLines, persistedMetrics] = await Promise.all([prisma.logLine.count({ where: { jobId } }), prisma.metricPoint.count({ where: { jobId } })]);
+
+    const ceiling = await storageCeiling(bench.server.app.services.db, jobId);
+    log(`  storage alone (insertLogBatch of 20,000-line batches, no pipeline): ${fmt(ceiling.linesPerSecond, 0)} lines/s`);
+
+    await runBaseline(2);
+    const baselineMs = median(baselineRuns.map((r) => r.ms));
+    const baselineRate = LINES / (baselineMs / 1000);
+    log(`  baseline (pipe → bare line counter): ${fmt(baselineRate, 0)} lines/s (${fmt(baselineMs, 0)} ms, median of ${baselineRuns.length} runs)`);
+
+    const deliveredMs = report.lastAt - t0;
+    const rate = LINES / (deliveredMs / 1000);
+    const ratio = rate / baselineRate;
+    const ok = delivery.complete === 1 && status === 'SUCCEEDED' && persistedLines === LINES;
+    log(`  pipeline (job → graphql-ws subscriber): ${fmt(rate, 0)} lines/s (${fmt(deliveredMs, 0)} ms to the last line at the subscriber)`);
+    log(`  job ${status}; all persisted after ${fmt(tEnded - t0, 0)} ms (${fmt(persistedLines, 0)} lines, ${fmt(persistedMetrics, 0)} metric points in the database)`);
+    log(`  subscriber: ${fmt(delivery.lines, 0)} lines in ${fmt(delivery.messages, 0)} messages; gaps ${delivery.gaps}, duplicates ${delivery.duplicates}, text/seq mismatches ${delivery.outOfOrder}${delivery.errors.length ? `; errors: ${delivery.errors.join('; ')}` : ''}`);
+    log(
+      `  server RSS: ${memory.startMB} MB before, peak ${memory.peakMB} MB (+${memory.growthMB} MB; V8 heap ${memory.heapUsedMB.start} → ${memory.heapUsedMB.atPeak} MB, external ${memory.externalMB.start} → ${memory.externalMB.atPeak} MB), ${memory.afterGcMB} MB after a full GC (+${memory.retainedAfterGcMB} MB)`,
+    );
+    if (!ok) log('  DELIVERY CHECK FAILED: the subscriber did not get exactly lines 1..N, or the job did not succeed / persist every line');
+    return newResult(
+      'logs-throughput',
+      [
+        { label: 'lines/s, pipeline / bare pipe + line counter', ratio: round(ratio, 3), goal: `≥ ${GOAL_RATIO}×`, pass: ok && ratio >= GOAL_RATIO },
+        { label: 'server RSS growth (MB, not a ratio)', ratio: memory.growthMB, goal: `≤ ${GOAL_RSS_MB} MB`, pass: memory.growthMB <= GOAL_RSS_MB },
+        { label: 'lines 1..N exactly once, in order (1 = yes)', ratio: ok ? 1 : 0, goal: '= 1', pass: ok },
+      ],
+      {
+        lines: LINES,
+        baseline: { linesPerSecond: round(baselineRate, 0), runsMs: baselineRuns.map((r) => round(r.ms, 1)) },
+        pipeline: {
+          linesPerSecond: round(rate, 0),
+          toLastLineAtSubscriberMs: round(deliveredMs, 0),
+          subscriberReportedAfterMs: round(tDelivered - t0, 0),
+          toJobEndedMs: round(tEnded - t0, 0),
+          persistedLinesPerSecond: round(LINES / ((tEnded - t0) / 1000), 0),
+          status,
+          persistedLines,
+          persistedMetrics,
+        },
+        delivery,
+        serverRss: memory,
+        storageCeiling: ceiling,
+      },
+    );
+  } finally {
+    subscriber.kill();
+    await bench.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+runIfMain(import.meta.url, run);

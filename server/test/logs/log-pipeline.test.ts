@@ -1,0 +1,178 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { EventBus } from '../../src/events/event-bus.ts';
+import { JobLogPipeline } from '../../src/logs/log-pipeline.ts';
+import { logTopic, type LogEvent } from '../../src/logs/log-record.ts';
+import { startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
+import { getJob, logFileLines, range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
+
+/**
+ * A stand-in for the database that records what insertLogBatch sends, and fails the transactions it is told
+ * to (a lost connection, a database restart).
+ */
+function fakeDatabase() {
+  const rows = new Map<number, string>();
+  const state = { failuresLeft: 0, transactions: 0, lastSeq: 0, logOffset: 0 };
+  const prisma = {
+    $executeRawUnsafe: (sql: string, ...params: unknown[]) => ({ sql, params }),
+    async $transaction(statements: { sql: string; params: any[] }[]) {
+      state.transactions++;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (state.failuresLeft > 0) {
+        state.failuresLeft--;
+        throw new Error('Connection terminated unexpectedly');
+      }
+      for (const { sql, params } of statements) {
+        if (sql.includes('UPDATE "Job"')) {
+          state.lastSeq = params[1];
+          state.logOffset = Number(params[2]);
+        } else if (sql.includes('"LogLine"')) {
+          const [, seqs, , , texts] = params as [string, number[], string[], string[], string[]];
+          seqs.forEach((seq, i) => {
+            if (!rows.has(seq)) rows.set(seq, texts[i]);
+          });
+        }
+      }
+    },
+  };
+  return { db: { prisma } as unknown as Database, rows, state };
+}
+
+describe('JobLogPipeline', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'anana-pipeline-'));
+    await mkdir(path.join(dir, 'logs'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  function pipeline(db: Database, logPath: string, events = new EventBus(), lastSeq = 0, logOffset = 0) {
+    return new JobLogPipeline({ db, events, jobId: 'job', logPath, lastSeq, logOffset, offsets: { STDOUT: 0, STDERR: 0 }, flushIntervalMs: 5 });
+  }
+
+  it('retries a failed batch without writing its lines to the .log file twice', async () => {
+    const { db, rows, state } = fakeDatabase();
+    const logPath = path.join(dir, 'logs', 'retry.log');
+    const p = pipeline(db, logPath);
+    await p.open();
+    state.failuresLeft = 3;
+    p.ingest('STDOUT', range(100).map((i) => ({ text: `line ${i}` })), 700);
+    await waitFor(() => rows.size === 100 && p.persistedSeq === 100, 10_000, 'the batch to be persisted');
+    p.ingest('STDOUT', [{ text: 'line 101' }], 709);
+    await p.close({ ended: true });
+    expect(state.transactions).toBeGreaterThanOrEqual(5);
+    expect([...rows.keys()]).toEqual(range(101));
+    const file = await logFileLines(dir, 'retry');
+    expect(file.map((l) => l.seq)).toEqual(range(101));
+    expect(file.map((l) => l.text)).toEqual(range(101).map((i) => `line ${i}`));
+    expect(state.logOffset).toBe((await readFile(logPath)).length);
+  });
+
+  it('keeps waiting readers back while persisting fails, instead of buffering without bound', async () => {
+    const { db, rows, state } = fakeDatabase();
+    const p = new JobLogPipeline({ db, events: new EventBus(), jobId: 'job', logPath: path.join(dir, 'logs', 'bounded.log'), lastSeq: 0, logOffset: 0, offsets: { STDOUT: 0, STDERR: 0 }, maxPendingLines: 50, flushIntervalMs: 5 });
+    await p.open();
+    state.failuresLeft = 4;
+    p.ingest('STDOUT', range(60).map((i) => ({ text: `line ${i}` })));
+    let admitted = false;
+    const wait = p.waitForCapacity().then(() => (admitted = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(admitted).toBe(false);
+    await wait;
+    expect(rows.size).toBe(60);
+    await p.close({ ended: false });
+  });
+
+  it('stores a NUL byte (which PostgreSQL text cannot hold) as U+FFFD', async () => {
+    const { db, rows } = fakeDatabase();
+    const p = pipeline(db, path.join(dir, 'logs', 'nul.log'));
+    await p.open();
+    p.ingest('STDOUT', [{ text: 'a\0b' }]);
+    await p.close({ ended: true });
+    expect(rows.get(1)).toBe('a\uFFFDb');
+  });
+
+  it('drops what a crashed server appended to the .log file after its last committed batch, and continues the numbering', async () => {
+    const { db, rows } = fakeDatabase();
+    const logPath = path.join(dir, 'logs', 'resume.log');
+    const committed = '1\t2026-01-01T00:00:00.000Z\tSTDOUT\tINFO\tline 1\n';
+    await writeFile(logPath, `${committed}2\t2026-01-01T00:00:00.000Z\tSTDOUT\tINFO\tline 2 (never committed)\n`);
+    const events = new EventBus();
+    const seen: LogEvent[] = [];
+    events.subscribe(logTopic('job'), (m) => seen.push(m.payload as LogEvent));
+    const p = pipeline(db, logPath, events, 1, Buffer.byteLength(committed));
+    await p.open();
+    p.ingest('STDOUT', [{ text: 'line 2' }, { text: 'line 3' }]);
+    await p.close({ ended: true });
+    const file = await logFileLines(dir, 'resume');
+    expect(file.map((l) => [l.seq, l.text])).toEqual([
+      [1, 'line 1'],
+      [2, 'line 2'],
+      [3, 'line 3'],
+    ]);
+    expect([...rows.keys()]).toEqual([2, 3]);
+    expect(seen.map((e) => e.type)).toEqual(['batch', 'end']);
+    expect(seen[0]).toMatchObject({ fromSeq: 1, toSeq: 3 });
+  });
+});
+
+/** PGlite persists some 20,000 lines/s on two cores; PostgreSQL more. Enough either way for the pipeline to fall behind the trainer. */
+const FLOOD_LINES = TEST_DATABASE === 'postgres' ? 300_000 : 200_000;
+
+describe('output that breaks naive pipelines, through a real server', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.close());
+
+  it('keeps invalid UTF-8 readable, keeps the last state of a \\r progress bar, cuts a 1 MiB line, persists a flood of 200k-300k lines, and stays responsive', async () => {
+    const flood = FLOOD_LINES;
+    useTrainer(server, trainer('messy-output.mjs', flood));
+    const id = await startJob(server.gql);
+    await waitForJob(server.gql, id, ['RUNNING', 'SUCCEEDED']);
+
+    // While the flood goes through the pipeline, other requests are still answered promptly.
+    const latencies: number[] = [];
+    for (;;) {
+      const t0 = performance.now();
+      const res = await server.gql('{ health { ok } }');
+      latencies.push(performance.now() - t0);
+      expect(res.data.health.ok).toBe(true);
+      if ((await getJob(server.gql, id, 'status')).status !== 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    latencies.sort((a, b) => a - b);
+    expect(latencies.length).toBeGreaterThan(5);
+    expect(latencies.at(-1)).toBeLessThan(1_000);
+
+    const job = await getJob(server.gql, id, 'status exitCode lastSeq');
+    const total = 4 + flood + 2 + 1;
+    expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: total });
+
+    const rows = await server.app.services.db.prisma.logLine.findMany({ where: { jobId: id }, orderBy: { seq: 'asc' }, select: { seq: true, text: true } });
+    expect(rows.map((r) => r.seq)).toEqual(range(total));
+    const texts = rows.map((r) => r.text);
+    expect(texts[0]).toBe('begin');
+    expect(texts[1]).toMatch(/^bad utf8: \uFFFD+ end$/);
+    expect(texts[2]).toBe('nul:\uFFFD:byte');
+    // One line for the whole progress bar: its final state.
+    expect(texts[3]).toBe('progress 100%');
+    expect(texts[4]).toMatch(/^huge x{1000,} …\[truncated \d+ bytes\]$/);
+    expect(Buffer.byteLength(texts[4])).toBeLessThanOrEqual(17 * 1024);
+    expect(Number(/truncated (\d+) bytes/.exec(texts[4])![1]) + Buffer.byteLength(texts[4].replace(/ …\[truncated \d+ bytes\]$/, ''))).toBe(5 + 1024 * 1024);
+    const floodTexts = texts.slice(5, 5 + flood);
+    expect(floodTexts[0]).toBe('flood 1');
+    expect(floodTexts.every((t, i) => t === `flood ${i + 1}`)).toBe(true);
+    expect(texts[5 + flood]).toBe('flood done');
+    // The last line had no newline: it is kept when the process ends, cut and marked too.
+    expect(texts[total - 1]).toMatch(/^tail y{1000,} …\[truncated \d+ bytes\]$/);
+
+    const file = await logFileLines(server.resultsDir, id);
+    expect(file.length).toBe(total);
+    expect(file.map((l) => l.text)).toEqual(texts);
+  });
+});
