@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   checkDelivery,
+  countLogEvents,
   child,
   fmt,
   fromQuantiles,
@@ -44,14 +45,17 @@ export async function run(): Promise<BenchResult> {
     const jobId = await startJob(bench.server);
     subscriber.go(jobId);
     await waitForLogSubscribers(bench.server, jobId, 1);
+    const events = countLogEvents(bench.server, jobId);
     writeFileSync(goFile, '');
     const report = await subscriber.report();
     const status = await waitForJobEnd(bench.server, jobId);
+    const published = events.stop();
     const delivery = checkDelivery(report, total);
     const q = (p: number) => fromQuantiles(report.latencies, p);
     const ok = delivery.complete === 1 && status === 'SUCCEEDED';
     log(`  pipeline (job → graphql-ws subscriber): p50 ${fmt(q(50), 2)} ms, p95 ${fmt(q(95), 2)} ms, p99 ${fmt(q(99), 2)} ms, max ${fmt(q(100), 2)} ms`);
     log(`  subscriber: ${fmt(delivery.lines, 0)} lines in ${fmt(delivery.messages, 0)} messages; gaps ${delivery.gaps}, duplicates ${delivery.duplicates}; job ${status}`);
+    log(`  the pipeline published ${fmt(published.batches, 0)} live batches (${fmt(published.batchesPerSecond, 0)}/s, ${published.linesPerBatch} lines each)`);
     if (!ok) log(`  DELIVERY CHECK FAILED${delivery.errors.length ? `: ${delivery.errors.join('; ')}` : ''}`);
     return newResult(
       'logs-latency',
@@ -67,6 +71,7 @@ export async function run(): Promise<BenchResult> {
         baselineMs: { p50: round(base.p50, 3), p95: round(base.p95, 3), p99: round(base.p99, 3), max: round(base.max, 3) },
         pipelineMs: { p50: round(q(50), 3), p95: round(q(95), 3), p99: round(q(99), 3), max: round(q(100), 3) },
         messages: delivery.messages,
+        published,
         delivery,
         status,
       },

@@ -167,6 +167,26 @@ export async function waitForLogSubscribers(server: TestServer, jobId: string, c
   }
 }
 
+/** Counts what the job's log pipeline publishes on the in-process bus (live batches): a diagnostic. */
+export function countLogEvents(server: TestServer, jobId: string) {
+  const counts = { batches: 0, lines: 0, firstAt: 0, lastAt: 0 };
+  const unsubscribe = server.app.services.events.subscribe(logTopic(jobId), (message) => {
+    const event = message.payload as { type: string; lines?: unknown[] };
+    if (event.type !== 'batch') return;
+    counts.batches++;
+    counts.lines += event.lines?.length ?? 0;
+    counts.lastAt = performance.now();
+    if (!counts.firstAt) counts.firstAt = counts.lastAt;
+  });
+  return {
+    stop() {
+      unsubscribe();
+      const seconds = (counts.lastAt - counts.firstAt) / 1000;
+      return { batches: counts.batches, lines: counts.lines, batchesPerSecond: round(counts.batches / seconds, 0), linesPerBatch: round(counts.lines / counts.batches, 1) };
+    },
+  };
+}
+
 export async function waitForJobEnd(server: TestServer, jobId: string, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -10,7 +10,12 @@ export const maskError: NonNullable<MaskError> = (error, message, isDev) => {
   if (original instanceof AppError) return error as Error;
   const typed = toAppError(original);
   if (typed) {
-    if (error instanceof GraphQLError && error.path) return new GraphQLError(typed.message, { ...typed, path: error.path, nodes: error.nodes, extensions: typed.extensions });
+    // Keep the located error (path, locations) and give it the code: returning the same object also tells
+    // yoga this is an expected error, not one to log.
+    if (error instanceof GraphQLError) {
+      Object.assign(error.extensions as Record<string, unknown>, typed.extensions);
+      return error;
+    }
     return typed;
   }
   if (error instanceof GraphQLError && !error.originalError) return error;

@@ -78,7 +78,10 @@ export class TrialService {
       if (!TRIAL_FILE_PATTERN.test(path.basename(file))) continue;
       const dirName = path.basename(path.dirname(file));
       const job = UUID_PATTERN.test(dirName) ? await this.services.db.prisma.job.findUnique({ where: { id: dirName }, select: { id: true } }) : null;
-      if (await this.ingestFile(file, job?.id ?? null, 'HUB')) changed++;
+      if (await this.ingestFile(file, job?.id ?? null, 'HUB')) {
+        changed++;
+        if (job) await this.#updateTrialsDone(job.id);
+      }
     }
     return changed;
   }

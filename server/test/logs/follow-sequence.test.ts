@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/event-bus.ts';
 import { followSequence, type SequenceChunk, type SequenceSource } from '../../src/logs/follow-sequence.ts';
 import { logTopic, type LogBatchEvent, type LogRecord } from '../../src/logs/log-record.ts';
-import { collectSubscription, startTestServer, type TestServer } from '../support/test-server.ts';
+import { collectSubscription, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
 import { getJob, range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
 
 const JOB_LOGS = 'subscription($id: ID!, $after: Int, $levels: [LogLevel!]) { jobLogs(jobId: $id, afterSeq: $after, levels: $levels) { lastSeq done lines { seq text level } } }';
@@ -85,6 +85,22 @@ describe('jobLogs over a real server', () => {
     const batches = await segment(id, 1_234, Number.POSITIVE_INFINITY);
     expect(batches.flatMap((b) => b.jobLogs.lines.map((l) => l.seq))).toEqual(range(5_000).slice(1_234));
     expect(batches.at(-1)!.jobLogs).toMatchObject({ done: true, lastSeq: 5_000 });
+  });
+
+  it('frees what a subscriber held when its connection drops abruptly, even while the job is quiet', async () => {
+    useTrainer(server, ['bash', '-c', 'echo "first line"; sleep 30', 'quiet-trainer']);
+    const id = await startJob(server.gql);
+    const topic = logTopic(id);
+    const before = server.app.services.events.listenerCount(topic);
+    const clients = [server.wsClient(), server.wsClient()];
+    await Promise.all(clients.map((client) => collectSubscription<Batch>(client, JOB_LOGS, { id, after: 0 }, (items) => items.some((b) => b.jobLogs.lines.length > 0))));
+    // collectSubscription has completed its subscriptions; now hold two open and drop their sockets.
+    const open = clients.map((client) => new Promise((resolve) => client.subscribe({ query: JOB_LOGS, variables: { id, after: 0 } }, { next: resolve, error: resolve, complete: () => {} })));
+    await Promise.all(open);
+    expect(server.app.services.events.listenerCount(topic)).toBe(before + 2);
+    for (const client of clients) await client.dispose();
+    await waitFor(() => server.app.services.events.listenerCount(topic) === before, 5_000, 'the listeners of the dropped subscribers to be removed');
+    await server.gql('mutation($id: ID!) { stopJob(id: $id) { status } }', { id });
   });
 
   it('completes every subscriber when a job ends while they replay history', async () => {

@@ -49,8 +49,7 @@ function useFilter(lines: readonly ConsoleLine[], version: unknown, levels: Read
     }
     cache.current = { ...current, processed: lines.length, indices, counts };
     return { indices, counts };
-    // version stands for in-place appends to `lines`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `version` stands for in-place appends to `lines`.
   }, [lines, version, key]);
 }
 
@@ -157,7 +156,7 @@ export function LogConsole({ lines, version, hasEarlier, loadingEarlier, onLoadE
             {loadingEarlier ? 'Loading…' : 'Load earlier lines'}
           </button>
         )}
-        <span className="log-count" aria-live="polite">
+        <span className="log-count">
           {indices.length === lines.length ? `${lines.length} lines` : `${indices.length} of ${lines.length} lines`}
         </span>
       </div>

@@ -111,7 +111,6 @@ export function MetricChart({ title, series, version, xLabel, timeAxis = false, 
       plot.current = null;
     };
     // The chart is rebuilt only when its series change; points go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [structure, timeAxis, height, xLabel]);
 
   useEffect(() => {

@@ -9,6 +9,12 @@ import { formatBytes, shortId } from '../lib/format.ts';
 export const AnalysisResultFragmentDocument = graphql(`
   fragment AnalysisResult on Analysis {
     imageId
+    fromCache
+    original {
+      format
+      width
+      height
+    }
     faceMethod
     cropPngBase64
     crop {
@@ -287,6 +293,11 @@ function AnalysisView({ analysis }: { analysis: AnalysisResultFragment }) {
       <dl className="kv compact">
         <dt>Image id</dt>
         <dd className="mono">{analysis.imageId}</dd>
+        <dt>Original</dt>
+        <dd>
+          {analysis.original.format} · {analysis.original.width}×{analysis.original.height}
+          {analysis.fromCache && <span className="muted"> · crop read from the image cache</span>}
+        </dd>
         <dt>Model</dt>
         <dd className="mono truncate" title={analysis.model.path}>
           {analysis.model.path}

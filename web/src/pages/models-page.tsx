@@ -231,7 +231,6 @@ export function ModelsPage() {
                   <th scope="col">Trial</th>
                   <th scope="col">Job</th>
                   <th scope="col">Model file</th>
-                  <th scope="col">Created</th>
                   <th scope="col">Finished</th>
                 </tr>
               </thead>
@@ -246,11 +245,10 @@ export function ModelsPage() {
                       #{run.trial.number} ({formatValue(run.trial.score)}){run.promotedBy && <span className="muted small-text"> by {run.promotedBy}</span>}
                     </td>
                     <td>{run.job ? <Link to={`/jobs/${run.job.id}`}>{shortId(run.job.id)}</Link> : '—'}</td>
-                    <td className="mono small-text truncate" title={run.error ?? run.modelPath ?? undefined}>
+                    <td className="mono small-text truncate narrow" title={run.error ?? run.modelPath ?? undefined}>
                       {run.error ? <span className="text-bad">{run.error}</span> : (run.modelPath ?? '—')}
                     </td>
-                    <td>{formatRelative(run.createdAt)}</td>
-                    <td>{formatRelative(run.finishedAt)}</td>
+                    <td title={`created ${formatDateTime(run.createdAt)}`}>{run.finishedAt ? formatRelative(run.finishedAt) : <span className="muted">started {formatRelative(run.createdAt)}</span>}</td>
                   </tr>
                 ))}
               </tbody>

@@ -90,14 +90,24 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium', () => {
 
   it('resumes the log stream after the WebSocket drops, without gap or duplicate', async () => {
     const { page } = await openPage(browser, { initScript: TRACK_WEBSOCKETS });
+    const logSubscriptions: { afterSeq: number }[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { query: string; variables: { afterSeq: number } } };
+        if (message.type === 'subscribe' && message.payload?.query.includes('JobLogStream')) logSubscriptions.push(message.payload.variables);
+      }),
+    );
     const id = await startJobFromForm(page, server, 3);
-    await page.locator('.log-row').first().waitFor();
+    await page.locator('.log-row').nth(5).waitFor();
     await page.evaluate(() => (window as unknown as { __dropSockets(): void }).__dropSockets());
-    await page.locator('.connection[data-state="reconnecting"], .connection[data-state="live"]').first().waitFor();
+    await page.locator('.connection[data-state="reconnecting"]').waitFor();
+    await page.locator('.connection[data-state="live"]').waitFor();
     await waitFor(async () => (await jobStatus(server, id)).status === 'SUCCEEDED', 40_000, 'the job to succeed');
     const { lastSeq } = await jobStatus(server, id);
     await page.getByText(`${lastSeq} lines`).waitFor({ timeout: 15_000 });
-    await page.locator('.connection[data-state="live"]').waitFor();
+    // The re-subscription asked for the lines after the last one received, not for the history again.
+    expect(logSubscriptions.length).toBeGreaterThanOrEqual(2);
+    expect(logSubscriptions.at(-1)!.afterSeq).toBeGreaterThanOrEqual(6);
     const seqs = await page.evaluate(() => [...document.querySelectorAll('.log-row')].map((row) => Number(row.getAttribute('data-seq'))));
     expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
   });

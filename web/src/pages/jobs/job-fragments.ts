@@ -1,7 +1,8 @@
 import { graphql } from '../../gql';
+import type { JobSummaryFragment } from '../../gql/graphql.ts';
 
 /** What lists, the job feed and the job page share: everything that changes while a job runs. */
-export const JobSummaryFragment = graphql(`
+export const JobSummaryFragmentDocument = graphql(`
   fragment JobSummary on Job {
     id
     kind
@@ -36,3 +37,9 @@ export const StopJobMutation = graphql(`
 `);
 
 export const ACTIVE_STATUSES = new Set(['QUEUED', 'RUNNING']);
+
+/** Seconds a job has run: counted here while it runs, so the figure moves without a server round trip. */
+export function liveDuration(job: Pick<JobSummaryFragment, 'status' | 'startedAt' | 'durationSeconds'>, now: number): number | null {
+  if (job.status === 'RUNNING' && job.startedAt) return Math.max(0, (now - new Date(job.startedAt).getTime()) / 1000);
+  return job.durationSeconds ?? null;
+}

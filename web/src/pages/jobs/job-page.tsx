@@ -12,8 +12,7 @@ import type { JobSummaryFragment } from '../../gql/graphql.ts';
 import { formatBytes, formatDateTime, formatDuration, formatPercent, formatValue, shortId } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 import { useNow } from '../../lib/use-now.ts';
-import { ACTIVE_STATUSES, StopJobMutation } from './job-fragments.ts';
-import { liveDuration } from './jobs-page.tsx';
+import { ACTIVE_STATUSES, liveDuration, StopJobMutation } from './job-fragments.ts';
 import { useJobLogs } from './use-job-logs.ts';
 import { useJobMetrics } from './use-job-metrics.ts';
 
@@ -36,6 +35,9 @@ const JobQuery = graphql(`
   }
 `);
 
+/** About an hour of the resource monitor's samples. */
+const MAX_RESOURCE_SAMPLES = 3_600;
+
 const COLORS = { loss: '#2f6fde', train_loss: '#7b4fd6', val_loss: '#e0662b', learning_rate: '#1c9a6c', accuracy: '#2f6fde', val_accuracy: '#e0662b', cpu: '#2f6fde', rss: '#c2477a' };
 
 export function JobPage({ id }: { id: string }) {
@@ -53,7 +55,10 @@ export function JobPage({ id }: { id: string }) {
       // A sample of 0 bytes is the process already gone, not a measurement.
       if (job.status === 'RUNNING' && job.cpuPercent != null && Number(job.rssBytes ?? 0) > 0) {
         const x = Date.now() / 1000;
-        setSamples((previous) => ({ cpu: [...previous.cpu, { x, y: job.cpuPercent! }], rss: [...previous.rss, { x, y: Number(job.rssBytes ?? 0) }] }));
+        setSamples((previous) => ({
+          cpu: [...previous.cpu.slice(-MAX_RESOURCE_SAMPLES), { x, y: job.cpuPercent! }],
+          rss: [...previous.rss.slice(-MAX_RESOURCE_SAMPLES), { x, y: Number(job.rssBytes ?? 0) }],
+        }));
       }
     },
     () => refetch({ requestPolicy: 'network-only' }),
@@ -223,7 +228,6 @@ function JobCharts({ jobId, resources }: { jobId: string; resources: { cpu: Char
       learningRate: pick(['learning_rate']),
       accuracy: pick(['accuracy', 'val_accuracy']),
     }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [series, version],
   );
   const resourceSeries = useMemo<ChartSeries[]>(

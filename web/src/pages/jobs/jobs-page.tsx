@@ -11,7 +11,7 @@ import type { JobStatus, JobSummaryFragment } from '../../gql/graphql.ts';
 import { formatBytes, formatDuration, formatPercent, formatRelative, shortId } from '../../lib/format.ts';
 import { Link, navigate } from '../../lib/router.tsx';
 import { useNow } from '../../lib/use-now.ts';
-import { ACTIVE_STATUSES, StopJobMutation } from './job-fragments.ts';
+import { ACTIVE_STATUSES, liveDuration, StopJobMutation } from './job-fragments.ts';
 
 const JobsQuery = graphql(`
   query Jobs($first: Int, $after: String, $status: [JobStatus!]) {
@@ -58,12 +58,6 @@ const STATUS_FILTERS: { label: string; statuses: JobStatus[] | null }[] = [
   { label: 'Failed', statuses: ['FAILED', 'LOST'] },
   { label: 'Stopped', statuses: ['STOPPED'] },
 ];
-
-/** Seconds a job has run: counted here while it runs, so the column moves without a server round trip. */
-export function liveDuration(job: Pick<JobSummaryFragment, 'status' | 'startedAt' | 'durationSeconds'>, now: number): number | null {
-  if (job.status === 'RUNNING' && job.startedAt) return Math.max(0, (now - new Date(job.startedAt).getTime()) / 1000);
-  return job.durationSeconds ?? null;
-}
 
 function useFlavorOptions(): { flavors?: FlavorOption[]; note?: string | null } {
   const [{ data }] = useQuery({ query: HardwareFlavorsQuery });

@@ -58,16 +58,17 @@ export function useJobLogs(jobId: string) {
   const [loadingEarlier, setLoadingEarlier] = useState(false);
   const [state, setState] = useState<LogStreamState>('loading');
   const [error, setError] = useState<ApiError>();
-  const frame = useRef<number | null>(null);
+  const frame = useRef<ReturnType<typeof setTimeout> | null>(null);
 
+  // One render per animation frame at most, however many batches arrive.
   const repaint = useCallback(() => {
     if (frame.current !== null) return;
-    const schedule = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (callback: () => void) => setTimeout(callback, 16) as unknown as number;
-    frame.current = schedule(() => {
+    frame.current = setTimeout(() => {
       frame.current = null;
       setVersion((v) => v + 1);
-    });
+    }, 16);
   }, []);
+  useEffect(() => () => clearTimeout(frame.current ?? undefined), []);
 
   useEffect(() => {
     let cancelled = false;

@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { createScratchDatabase, startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
+import { allLogLines, getJob, isAlive, killQuietly, logFileLines, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+
+let resultsDir: string;
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
+const servers: ServerProcess[] = [];
+const jobIds: string[] = [];
+
+beforeAll(async () => {
+  resultsDir = await mkdtemp(path.join(tmpdir(), 'anana-recovery-'));
+  if (TEST_DATABASE === 'postgres') scratch = await createScratchDatabase();
+});
+afterAll(async () => {
+  for (const server of servers) await server.kill();
+  for (const id of jobIds) killQuietly(processesOfJob(id));
+  await scratch?.drop();
+  await rm(resultsDir, { recursive: true, force: true });
+});
+
+/** A server process on this file's storage (the same embedded database directory or PostgreSQL database each time). */
+async function serverProcess(): Promise<ServerProcess> {
+  const server = await startServerProcess({
+    resultsDir,
+    databaseUrl: scratch?.url,
+    env: { ANANA_TRAIN_CMD: JSON.stringify(trainer('scenario.mjs')), ANANA_MAX_CONCURRENT_JOBS: '4', ANANA_STOP_GRACE_MS: '500' },
+  });
+  servers.push(server);
+  return server;
+}
+
+const JOB = 'id status exitCode signal error pid lastSeq finishedAt';
+
+describe('a server killed with SIGKILL while jobs run, then restarted', () => {
+  it('re-attaches to a job still running (no line lost or doubled) and ends the others from what they left', async () => {
+    const first = await serverProcess();
+    const ids = {
+      streaming: await startJob(first.gql, { trials: 1, seed: 1 }),
+      succeeds: await startJob(first.gql, { trials: 1, seed: 2 }),
+      fails: await startJob(first.gql, { trials: 1, seed: 3 }),
+      vanishes: await startJob(first.gql, { trials: 1, seed: 4 }),
+    };
+    jobIds.push(...Object.values(ids));
+    const running = await waitFor(
+      async () => {
+        const jobs = await Promise.all(Object.values(ids).map((id) => getJob(first.gql, id, JOB)));
+        return jobs.every((j) => j.status === 'RUNNING' && j.pid) && jobs[0].lastSeq >= 300 ? jobs : undefined;
+      },
+      30_000,
+      'four running jobs',
+    );
+
+    await first.kill();
+    // While no server runs: two jobs end on their own (leaving exit records), one is killed outright
+    // (its launcher too, so it leaves none), and the first keeps printing into its files.
+    const vanishing = running[3].pid as number;
+    process.kill(-vanishing, 'SIGKILL');
+    await waitFor(() => !isAlive(vanishing) && processesOfJob(ids.vanishes).length === 0, 5_000, 'the killed job to be gone');
+    const exitRecord = (id: string) => path.join(resultsDir, 'logs', `${id}.exit.json`);
+    await waitFor(() => existsSync(exitRecord(ids.succeeds)) && existsSync(exitRecord(ids.fails)), 10_000, 'the exit records');
+    expect(existsSync(exitRecord(ids.vanishes))).toBe(false);
+    expect(processesOfJob(ids.streaming).length).toBeGreaterThan(0);
+
+    const second = await serverProcess();
+    // Right after the restart, no job is left RUNNING without a live process behind it.
+    const afterRestart = await Promise.all(Object.values(ids).map((id) => getJob(second.gql, id, JOB)));
+    expect(afterRestart[0].status).toBe('RUNNING');
+
+    expect(await waitForJob(second.gql, ids.succeeds, undefined, 10_000, JOB)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, error: null });
+    const failed = await waitForJob(second.gql, ids.fails, undefined, 10_000, JOB);
+    expect(failed).toMatchObject({ status: 'FAILED', exitCode: 4 });
+    expect(failed.error).toMatch(/exited with code 4.*failed late/);
+    const lost = await waitForJob(second.gql, ids.vanishes, undefined, 10_000, JOB);
+    expect(lost.status).toBe('LOST');
+    expect(lost.error).toMatch(/vanished without recording its exit/);
+
+    // What the jobs printed while no server watched was read too.
+    expect((await allLogLines(second.gql, ids.succeeds)).map((l) => l.text)).toEqual(['short job started', 'short job done']);
+    expect((await allLogLines(second.gql, ids.fails)).map((l) => l.text)).toEqual(['failing job started', 'ERROR: failed late']);
+
+    const streamed = await waitForJob(second.gql, ids.streaming, undefined, 30_000, JOB);
+    expect(streamed).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: 6000 });
+    const lines = await allLogLines(second.gql, ids.streaming);
+    expect(lines.map((l) => l.seq)).toEqual(range(6000));
+    // Every line the trainer wrote, exactly once (the two streams interleave, so compare as sorted numbers).
+    const numbers = lines.map((l) => Number(/^line (\d+)$/.exec(l.text)?.[1])).sort((a, b) => a - b);
+    expect(numbers).toEqual(range(6000));
+    for (const l of lines) expect(l.stream).toBe(Number(l.text.slice(5)) % 3 === 0 ? 'STDERR' : 'STDOUT');
+    const file = await logFileLines(resultsDir, ids.streaming);
+    expect(file.map((l) => [l.seq, l.text])).toEqual(lines.map((l) => [l.seq, l.text]));
+
+    const stuck = await second.gql('{ jobs(status: [RUNNING, QUEUED]) { totalCount } }');
+    expect(stuck.data.jobs.totalCount).toBe(0);
+    await second.stop();
+  });
+
+  it('hands a running job over across a graceful restart, and across a second kill -9', async () => {
+    const first = await serverProcess();
+    const id = await startJob(first.gql, { trials: 1, seed: 1 });
+    jobIds.push(id);
+    await waitFor(async () => (await getJob(first.gql, id, JOB)).lastSeq >= 200, 20_000, 'the first lines');
+    // SIGTERM: the server detaches, the job keeps running.
+    await first.stop();
+    expect(processesOfJob(id).length).toBeGreaterThan(0);
+
+    const second = await serverProcess();
+    await waitFor(async () => (await getJob(second.gql, id, JOB)).lastSeq >= 2_500, 20_000, 'more lines after the restart');
+    await second.kill();
+
+    const third = await serverProcess();
+    const job = await waitForJob(third.gql, id, undefined, 30_000, JOB);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: 6000 });
+    const numbers = (await allLogLines(third.gql, id)).map((l) => Number(l.text.slice(5))).sort((a, b) => a - b);
+    expect(numbers).toEqual(range(6000));
+    expect((await logFileLines(resultsDir, id)).length).toBe(6000);
+    await third.stop();
+  });
+});
+
+describe('recovery inside one process', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { ANANA_STOP_GRACE_MS: '200' } });
+    useTrainer(server, trainer('numbered.mjs', 1));
+  });
+  afterAll(() => server?.close());
+
+  /** A job that ran, set back to RUNNING as a server that crashed would have left it. */
+  async function orphan(data: Record<string, unknown>): Promise<string> {
+    const id = await startJob(server.gql);
+    jobIds.push(id);
+    await waitForJob(server.gql, id, ['SUCCEEDED']);
+    await waitFor(() => server.app.services.jobs.runningHere === 0, 5_000, 'the run to be let go');
+    await server.app.services.db.prisma.job.update({ where: { id }, data: { status: 'RUNNING', finishedAt: null, exitCode: null, ...data } });
+    return id;
+  }
+
+  it('marks a RUNNING job whose server died before it recorded the process LOST, and kills what did start', async () => {
+    const id = await orphan({ pid: null, ownerId: 'gone-server' });
+    // The launcher may have been spawned just before the crash: only the job marker leads to it.
+    const stray = spawn('bash', ['-c', 'trap "" TERM; while :; do sleep 0.1; done'], { env: { ...process.env, ANANA_JOB_ID: id }, detached: true, stdio: 'ignore' });
+    stray.unref();
+    await waitFor(() => processesOfJob(id).length > 0, 5_000, 'the stray process');
+    await server.app.services.jobs.recover();
+    const job = await getJob(server.gql, id, JOB);
+    expect(job.status).toBe('LOST');
+    expect(job.error).toMatch(/server stopped while starting the process; the \d+ process\(es\) it had started were killed/);
+    expect(isAlive(stray.pid as number)).toBe(false);
+    expect(processesOfJob(id)).toEqual([]);
+  });
+
+  it('leaves alone a RUNNING job whose server is alive', async () => {
+    const { prisma } = server.app.services.db;
+    await prisma.serverInstance.create({ data: { id: 'live-peer', hostname: 'elsewhere', pid: 1, role: 'server', flavors: [] } });
+    const id = await orphan({ ownerId: 'live-peer' });
+    await server.app.services.jobs.recover();
+    expect((await getJob(server.gql, id, JOB)).status).toBe('RUNNING');
+    await prisma.job.update({ where: { id }, data: { status: 'SUCCEEDED' } });
+  });
+
+  it('takes over at once the job of a server of this machine whose process is gone, without waiting for its heartbeat to expire', async () => {
+    const { prisma } = server.app.services.db;
+    // A server of this machine that just died: its heartbeat is fresh, its pid is not alive.
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.once('exit', resolve));
+    await prisma.serverInstance.create({ data: { id: 'dead-neighbour', hostname: hostname(), pid: dead.pid as number, role: 'server', flavors: [] } });
+    const id = await orphan({ ownerId: 'dead-neighbour' });
+    await server.app.services.jobs.recover();
+    // Re-attached: its process is gone and its exit record says it succeeded.
+    const job = await waitForJob(server.gql, id, undefined, 10_000, JOB);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+  });
+});
