@@ -29,7 +29,7 @@ const OVERFLOWED = Symbol('overflowed');
  * and a batch that does not start where delivery stands (missed while replaying, or dropped because
  * this subscriber fell behind its bounded buffer) is filled from storage first.
  */
-export async function* followSequence<T extends { seq: number }>(
+export function followSequence<T extends { seq: number }>(
   events: EventBus,
   jobId: string,
   afterSeq: number,
@@ -37,6 +37,32 @@ export async function* followSequence<T extends { seq: number }>(
   options: { maxQueuedBatches?: number } = {},
 ): AsyncGenerator<SequenceChunk<T>> {
   const queue = new BoundedQueue<LogEvent | typeof OVERFLOWED>(options.maxQueuedBatches ?? 512);
+  const generator = follow(events, jobId, afterSeq, source, queue);
+  // A generator's return() waits until the generator reaches a yield: one waiting for the next event of a
+  // quiet job would hold its listener until that event. Closing the queue first ends that wait at once.
+  return {
+    next: () => generator.next(),
+    return(value) {
+      queue.close();
+      return generator.return(value);
+    },
+    throw(error) {
+      queue.close();
+      return generator.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+async function* follow<T extends { seq: number }>(
+  events: EventBus,
+  jobId: string,
+  afterSeq: number,
+  source: SequenceSource<T>,
+  queue: BoundedQueue<LogEvent | typeof OVERFLOWED>,
+): AsyncGenerator<SequenceChunk<T>> {
   /** Kept apart from the queue: an overflow may drop the end event, and nothing would come after it. */
   let ended: Extract<LogEvent, { type: 'end' }> | undefined;
   const unsubscribe = events.subscribe(logTopic(jobId), (message) => {

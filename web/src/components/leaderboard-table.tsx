@@ -51,9 +51,11 @@ interface LeaderboardTableProps {
   onPromote?(row: LeaderboardRow): void;
   /** Rows that just arrived live, shown highlighted. */
   freshIds?: ReadonlySet<string>;
+  /** Leave out the job column (the table shows one job). */
+  hideJob?: boolean;
 }
 
-export function LeaderboardTable({ rows, paramNames, direction, metric, onPromote, freshIds }: LeaderboardTableProps) {
+export function LeaderboardTable({ rows, paramNames, direction, metric, onPromote, freshIds, hideJob }: LeaderboardTableProps) {
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'rank', direction: 'asc' });
   const columns = useMemo(() => {
     const named = paramNames ?? [];
@@ -103,7 +105,7 @@ export function LeaderboardTable({ rows, paramNames, direction, metric, onPromot
             {header('score', metric ? `Score: ${metric}` : 'Score', 'num')}
             {columns.map((name) => header(`param:${name}`, name, 'num'))}
             {header('source', 'Source')}
-            <th scope="col">Job</th>
+            {!hideJob && <th scope="col">Job</th>}
             {header('createdAt', 'Created')}
             {onPromote && <th scope="col"><span className="visually-hidden">Actions</span></th>}
           </tr>
@@ -127,7 +129,7 @@ export function LeaderboardTable({ rows, paramNames, direction, metric, onPromot
                 <td>
                   <span className={`badge source-${row.source.toLowerCase()}`}>{row.source === 'HUB' ? 'hub' : 'local'}</span>
                 </td>
-                <td>{row.jobId ? <Link to={`/jobs/${row.jobId}`}>{shortId(row.jobId)}</Link> : '—'}</td>
+                {!hideJob && <td>{row.jobId ? <Link to={`/jobs/${row.jobId}`}>{shortId(row.jobId)}</Link> : '—'}</td>}
                 <td title={row.createdAt}>{formatRelative(row.createdAt)}</td>
                 {onPromote && (
                   <td>

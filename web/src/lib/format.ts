@@ -55,7 +55,10 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
 /** Numbers of a table cell: integers as they are, others with four significant digits. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : Number(value.toPrecision(4)).toString();
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    return Math.abs(value) < 1e-3 ? value.toExponential(3).replace(/\.?0+e/, 'e') : Number(value.toPrecision(4)).toString();
+  }
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { fromCombinedError, type ApiError } from '../api/errors.ts';
 import { useLiveSubscription } from '../api/live.tsx';
@@ -106,8 +106,18 @@ export function LeaderboardPage() {
     setRows((previous) => (after ? [...previous, ...data.leaderboard.rows.filter((row) => !previous.some((p) => p.id === row.id))] : data.leaderboard.rows));
   }, [data, after]);
 
+  // A live trial shows at once; the ranking, counts and columns are then refreshed from the server.
+  const refresh = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(refresh.current), []);
+  const refreshSoon = () => {
+    if (after) return;
+    clearTimeout(refresh.current);
+    refresh.current = setTimeout(() => refetch({ requestPolicy: 'network-only' }), 1_500);
+  };
+
   useLiveSubscription(TrialAddedSubscription, { jobId }, {
     onData: ({ trialAdded: trial }) => {
+      refreshSoon();
       if (source && trial.source !== source) return;
       setRows((previous) => (previous.some((row) => row.id === trial.id) ? previous.map((row) => (row.id === trial.id ? trial : row)) : [...previous, trial]));
       setFresh((previous) => new Set(previous).add(trial.id));
@@ -138,6 +148,8 @@ export function LeaderboardPage() {
   };
 
   const board = data?.leaderboard;
+  const metric = board?.metric ?? rows[0]?.metric;
+  const direction = board?.direction ?? rows[0]?.direction;
   return (
     <div className="page">
       <header className="page-header">
@@ -172,7 +184,7 @@ export function LeaderboardPage() {
           </div>
           {board && (
             <span className="muted">
-              {board.totalCount} trials{board.metric ? ` · ranked by ${board.metric}, ${isMaximize(board.direction) ? 'higher' : 'lower'} is better` : ''}
+              {Math.max(board.totalCount, rows.length)} trials{metric ? ` · ranked by ${metric}, ${isMaximize(direction) ? 'higher' : 'lower'} is better` : ''}
             </span>
           )}
         </div>
@@ -192,7 +204,7 @@ export function LeaderboardPage() {
           </div>
         )}
         <ErrorBanner error={fromCombinedError(error)} what="The leaderboard" />
-        {(board || rows.length > 0) && <LeaderboardTable rows={rows} paramNames={board?.paramNames} direction={board?.direction} metric={board?.metric} onPromote={setPromoting} freshIds={fresh} />}
+        {(board || rows.length > 0) && <LeaderboardTable rows={rows} paramNames={board?.paramNames} direction={direction} metric={metric} onPromote={setPromoting} freshIds={fresh} hideJob={!!jobId} />}
         {board?.hasMore && (
           <button type="button" onClick={() => setAfter(board.endCursor ?? null)} disabled={fetching}>
             Load more

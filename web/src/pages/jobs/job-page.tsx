@@ -233,7 +233,7 @@ function JobCharts({ jobId, resources }: { jobId: string; resources: { cpu: Char
   const resourceSeries = useMemo<ChartSeries[]>(
     () => [
       { label: 'CPU', color: COLORS.cpu, points: resources.cpu, scale: '%', format: formatPercent },
-      { label: 'RSS', color: COLORS.rss, points: resources.rss, scale: 'bytes', format: (v) => formatBytes(v) },
+      { label: 'RSS', color: COLORS.rss, points: resources.rss, scale: 'bytes', format: (v) => `${(v / 2 ** 20).toFixed(1)} MiB` },
     ],
     [resources],
   );
