@@ -7,11 +7,18 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error
 import { gitInfo } from './git-info.ts';
 import { jobPaths, UUID_PATTERN } from './job-paths.ts';
 import { LocalRun, type RunOutcome } from './local-run.ts';
+import { CloudRun, type CloudRunOutcome } from '../hub/cloud-run.ts';
 import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
 import { HOST, liveServers } from './server-instances.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
+
+/** How a job is followed: a subprocess on this machine, or a job on Hugging Face Jobs. */
+type ExecutorRun = LocalRun | CloudRun;
+
+/** Cloud jobs use no local slot; this bounds how many one server follows. */
+const MAX_CLOUD_RUNS = 32;
 
 export interface StartJobInput {
   trials?: number | null;
@@ -57,7 +64,7 @@ export interface JobHooks {
  * (FOR UPDATE SKIP LOCKED), so several replicas can share one queue without running a job twice.
  */
 export class JobService {
-  readonly #runs = new Map<string, LocalRun>();
+  readonly #runs = new Map<string, ExecutorRun>();
   /** Settles when the job's run is over and its final state is recorded. */
   readonly #settled = new Map<string, Promise<void>>();
   readonly #hooks: JobHooks[] = [];
@@ -114,12 +121,14 @@ export class JobService {
   async startTune(input: StartJobInput): Promise<Job> {
     const trials = input.trials ?? 4;
     if (!Number.isInteger(trials) || trials < 1 || trials > 10_000) throw new InvalidInputError('trials must be an integer from 1 to 10000', { field: 'trials' });
-    const flavor = input.flavor ?? 'cpu';
+    const executor = input.executor ?? 'LOCAL';
+    const flavor = input.flavor ?? (executor === 'HF_JOBS' ? 'cpu-basic' : 'cpu');
     if (!FLAVOR_PATTERN.test(flavor)) throw new InvalidInputError(`flavor ${JSON.stringify(flavor)} is not a valid flavor name`, { field: 'flavor' });
+    // Refused now rather than failing at launch: NOT_CONFIGURED without HF_TOKEN/ANANA_HUB_REPO, INVALID_INPUT for a flavor the Hub lacks.
+    if (executor === 'HF_JOBS') await this.services.hub.requireCloudJobs(flavor);
     const seed = input.seed ?? Math.floor(Math.random() * 1_000_000);
     const maxRetries = input.maxRetries ?? 0;
     if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10) throw new InvalidInputError('maxRetries must be from 0 to 10', { field: 'maxRetries' });
-    const executor = input.executor ?? 'LOCAL';
     const id = crypto.randomUUID();
     const outputDir = jobPaths(this.services.config.resultsDir, id).tuneDir;
     const args = ['--mode', 'tune', '--trials', String(trials), '--flavor', flavor, '--seed', String(seed), '--output-dir', outputDir, ...(input.quick ? ['--quick'] : [])];
@@ -236,8 +245,18 @@ export class JobService {
 
   async #dispatch(): Promise<void> {
     const { config } = this.services;
-    while (!this.#closed && this.#runs.size < config.maxConcurrentJobs) {
-      const job = await this.#claim();
+    await this.#dispatchOf('LOCAL', () => this.#count(LocalRun) < config.maxConcurrentJobs);
+    // Any server (not a worker: it may have no Hub configuration) follows cloud jobs; they use no local slot.
+    if (this.services.hub.configured && !config.workerMode) await this.#dispatchOf('HF_JOBS', () => this.#count(CloudRun) < MAX_CLOUD_RUNS);
+  }
+
+  #count(kind: typeof LocalRun | typeof CloudRun): number {
+    return [...this.#runs.values()].filter((run) => run instanceof kind).length;
+  }
+
+  async #dispatchOf(executor: ExecutorName, hasRoom: () => boolean): Promise<void> {
+    while (!this.#closed && hasRoom()) {
+      const job = await this.#claim(executor);
       if (!job) return;
       if (this.#closed) {
         // Claimed while shutting down: hand it back rather than leave it RUNNING without a process.
@@ -252,25 +271,27 @@ export class JobService {
   }
 
   /** Atomically moves the oldest eligible QUEUED job to RUNNING under this instance. */
-  async #claim(): Promise<Job | undefined> {
-    const flavors = this.services.config.workerFlavors;
+  async #claim(executor: ExecutorName): Promise<Job | undefined> {
+    // Worker flavors describe this machine's hardware: they filter local jobs only.
+    const flavors = executor === 'LOCAL' ? this.services.config.workerFlavors : undefined;
     const rows = await this.services.db.prisma.$queryRawUnsafe<{ id: string }[]>(
       `UPDATE "Job" SET status = 'RUNNING', "ownerId" = $1, host = $2, "startedAt" = now(), "heartbeatAt" = now(),
               attempt = attempt + 1, "updatedAt" = now()
-       WHERE id = (SELECT id FROM "Job" WHERE status = 'QUEUED' AND executor = 'LOCAL'
+       WHERE id = (SELECT id FROM "Job" WHERE status = 'QUEUED' AND executor::text = $4
                    AND ($3::text[] IS NULL OR flavor = ANY($3::text[]))
                    ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       this.services.instanceId,
       HOST,
       flavors ?? null,
+      executor,
     );
     if (!rows.length) return undefined;
     return this.services.db.prisma.job.findUniqueOrThrow({ where: { id: rows[0].id } });
   }
 
   async #execute(job: Job, mode: 'launch' | 'attach'): Promise<void> {
-    const run = new LocalRun(this.services, job);
+    const run: ExecutorRun = job.executor === 'HF_JOBS' ? new CloudRun(this.services, job) : new LocalRun(this.services, job);
     this.#runs.set(job.id, run);
     run.onProgress(async () => {
       const fresh = await this.services.db.prisma.job.findUnique({ where: { id: job.id } });
@@ -313,7 +334,7 @@ export class JobService {
     this.#settled.set(job.id, settled);
   }
 
-  async #finishRun(jobId: string, run: LocalRun, outcome: RunOutcome): Promise<void> {
+  async #finishRun(jobId: string, run: ExecutorRun, outcome: RunOutcome | CloudRunOutcome): Promise<void> {
     if (outcome.kind === 'detached') return;
     const job = await this.services.db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
     const exit = outcome.kind === 'exited' ? outcome.exit : undefined;
@@ -324,7 +345,14 @@ export class JobService {
       error = 'stopped by request';
     } else if (!exit) {
       status = 'LOST';
-      error = 'the process vanished without recording its exit (killed with SIGKILL, or the machine restarted)';
+      error =
+        run instanceof CloudRun
+          ? `the Hugging Face job ${run.externalId} no longer exists (deleted on the Hub)`
+          : 'the process vanished without recording its exit (killed with SIGKILL, or the machine restarted)';
+    } else if ('status' in outcome && outcome.status === 'STOPPED') {
+      // Cancelled on the Hub (not through stopJob): the Hub's own words say by whom.
+      status = 'STOPPED';
+      error = exit.error ?? 'cancelled on Hugging Face';
     } else if (exit.exitCode === 0) {
       status = 'SUCCEEDED';
     } else {
@@ -371,7 +399,11 @@ export class JobService {
   async #adoptOrphans({ atStart }: { atStart: boolean }): Promise<void> {
     const { db, instanceId } = this.services;
     const live = await liveServers(this.services);
-    const running = await db.prisma.job.findMany({ where: { status: 'RUNNING', executor: 'LOCAL', host: HOST } });
+    // A local job can only be followed from its machine; a cloud job from any server with the Hub configured.
+    const cloud = this.services.hub.configured && !this.services.config.workerMode;
+    const running = await db.prisma.job.findMany({
+      where: { status: 'RUNNING', OR: [{ executor: 'LOCAL', host: HOST }, ...(cloud ? [{ executor: 'HF_JOBS' as const }] : [])] },
+    });
     for (const job of running) {
       if (this.#closed) return;
       if (this.#runs.has(job.id)) continue;
@@ -381,7 +413,10 @@ export class JobService {
       const claimed = await db.prisma.job.updateMany({ where: { id: job.id, status: 'RUNNING', ownerId: job.ownerId }, data: { ownerId: instanceId } });
       if (claimed.count !== 1) continue;
       const fresh = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
-      if (fresh.pid) await this.#execute(fresh, 'attach');
+      if (fresh.executor === 'HF_JOBS') {
+        if (fresh.externalId) await this.#execute(fresh, 'attach');
+        else await this.#finish(fresh.id, fresh.stopRequested ? { status: 'STOPPED', error: 'stopped before it started' } : { status: 'LOST', error: 'the server stopped while starting the cloud job; no Hugging Face job id was recorded' });
+      } else if (fresh.pid) await this.#execute(fresh, 'attach');
       else await this.#abandonUnstarted(fresh);
     }
   }

@@ -28,17 +28,29 @@ const prisma = () => services().db.prisma;
 const row = (id: string) => prisma().job.findUniqueOrThrow({ where: { id } });
 
 /**
- * A RUNNING HF_JOBS job row owned by this server, as the dispatcher would leave it after claiming it (the dispatcher
- * does not claim HF_JOBS jobs yet, so the test claims it the same way).
+ * A RUNNING HF_JOBS job row owned by this server, as the dispatcher leaves it after claiming it. It is written
+ * directly as RUNNING, so the dispatcher (which claims QUEUED HF_JOBS jobs itself) never races the test for it.
  */
 async function claimedCloudJob(flavor = 'cpu-basic'): Promise<Job> {
-  const job = await services().jobs.startTune({ executor: 'HF_JOBS', flavor, trials: 2, quick: true });
-  const claimed = await prisma().job.updateMany({
-    where: { id: job.id, status: 'QUEUED' },
-    data: { status: 'RUNNING', ownerId: services().instanceId, startedAt: new Date(), attempt: { increment: 1 } },
+  const id = crypto.randomUUID();
+  const { config } = services();
+  return prisma().job.create({
+    data: {
+      id,
+      kind: 'TUNE',
+      executor: 'HF_JOBS',
+      flavor,
+      trials: 2,
+      quick: true,
+      command: [...config.trainCmd, '--mode', 'tune', '--trials', '2', '--quick', '--output-dir', `${config.resultsDir}/tune/${id}`],
+      outputDir: `${config.resultsDir}/tune/${id}`,
+      logPath: `${config.resultsDir}/logs/${id}.log`,
+      status: 'RUNNING',
+      ownerId: services().instanceId,
+      startedAt: new Date(),
+      attempt: 1,
+    },
   });
-  expect(claimed.count).toBe(1);
-  return row(job.id);
 }
 
 /** Records the end the way JobService does: final state first, then the pipeline's end for subscribers. */
