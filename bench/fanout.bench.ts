@@ -26,6 +26,7 @@ import {
   trainCmd,
   waitForJobEnd,
   waitForLogSubscribers,
+  waitForQuietLoop,
   wallNow,
   type BenchResult,
   type SubscriberReport,
@@ -108,6 +109,9 @@ async function pipeline(total: number): Promise<PhaseResult & { status: string; 
     const jobId = await startJob(bench.server);
     subscriber.go(jobId);
     await waitForLogSubscribers(bench.server, jobId, CLIENTS);
+    // The subscriptions read their (empty) history first: the lines start once the server has settled.
+    const settleMs = await waitForQuietLoop();
+    log(`  ${fmt(CLIENTS, 0)} subscriptions registered; the server settled after ${fmt(settleMs, 0)} ms`);
     const events = countLogEvents(bench.server, jobId);
     const t0 = wallNow();
     writeFileSync(goFile, '');

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       continue;
     }
     results.push(result);
-    for (const v of result.verdicts) rows.push({ bench: name, label: v.label, value: fmt(v.ratio, 2), goal: v.goal, verdict: v.pass === null ? 'info' : v.pass ? 'PASS' : 'MISS' });
+    for (const v of result.verdicts) rows.push({ bench: name, label: v.label, value: fmt(v.ratio, Math.abs(v.ratio) < 0.1 ? 3 : 2), goal: v.goal, verdict: v.pass === null ? 'info' : v.pass ? 'PASS' : 'MISS' });
     console.log(`   (${name} took ${fmt((Date.now() - t0) / 1000, 0)} s)\n`);
   }
 

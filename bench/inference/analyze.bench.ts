@@ -1,20 +1,21 @@
-// analyzeImage over GraphQL (a real server, multipart uploads over HTTP) against the same model and images
-// analysed directly in one process with the domain's analyze() (sharp + onnxruntime-node, no HTTP, no GraphQL).
+// analyzeImage over GraphQL (a real server, multipart uploads over HTTP from a client process of its own, as
+// clients are) against the same model and images analysed directly in one process with the domain's analyze()
+// (sharp + onnxruntime-node, no HTTP, no GraphQL). The two are measured alternately, call by call.
 // Goals (issue 5): p50 latency ≤ 1.15× direct; throughput at concurrency 2 ≥ 0.9× direct.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { analyze, createInferenceContext, type AnalyzeResult } from '../../server/src/inference/index.ts';
+import { analyze, createInferenceContext } from '../../server/src/inference/index.ts';
 import type { Services } from '../../server/src/services.ts';
-import type { TestServer } from '../../server/test/support/test-server.ts';
 import { writeClassifierModel } from '../../server/test/inference/support/model.ts';
 import { fmt, log, newResult, round, runIfMain, startBenchServer, summarize, type BenchResult, type Verdict } from '../lib/common.ts';
+import { UploadClient } from './upload-client.ts';
 
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 240);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = 20;
-const THROUGHPUT_REQUESTS = Number(process.env.BENCH_THROUGHPUT_REQUESTS ?? 160);
+const THROUGHPUT_REQUESTS = Number(process.env.BENCH_THROUGHPUT_REQUESTS ?? 120);
 const CONCURRENCY = 2;
 const LATENCY_GOAL = 1.15;
 const THROUGHPUT_GOAL = 0.9;
@@ -32,7 +33,6 @@ const IMAGE_SIZES: [number, number][] = [
   [960, 640],
 ];
 
-const ANALYZE = 'mutation($image: File!) { analyzeImage(image: $image) { imageId predictions { label score } model { id } faceMethod timings { totalMs } } }';
 
 /** A noisy photo-sized JPEG with a skin-toned patch where a face would be. */
 async function photo(width: number, height: number, seed: number): Promise<Buffer> {
@@ -55,16 +55,9 @@ async function promoteModel(services: Services): Promise<{ runId: string; dir: s
   return { runId, dir };
 }
 
-/** One analyzeImage call as an upload client makes it: a GraphQL multipart request (operations, map, file). */
-async function analyzeOverGraphql(server: TestServer, image: Buffer): Promise<AnalyzeResult> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query: ANALYZE, variables: { image: null } }));
-  form.set('map', JSON.stringify({ 0: ['variables.image'] }));
-  form.set('0', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'photo.jpg');
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', body: form });
-  const body = (await res.json()) as { data?: { analyzeImage: AnalyzeResult }; errors?: unknown[] };
-  if (!body.data) throw new Error(`analyzeImage failed (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
-  return body.data.analyzeImage;
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -73,22 +66,22 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/** Latency per call, the variants interleaved (their order alternating) so that drift affects both alike. */
-async function latencies(variants: Record<'direct' | 'graphql', (image: Buffer) => Promise<unknown>>, images: Buffer[]) {
-  const samples = { direct: [] as number[], graphql: [] as number[] };
+type Variant = 'direct' | 'graphql';
+
+/** Latency per call (ms) of image `i`, the variants interleaved (their order alternating) so that drift affects both alike. */
+async function latencies(call: Record<Variant, (image: number) => Promise<number>>, images: number) {
+  const samples: Record<Variant, number[]> = { direct: [], graphql: [] };
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-    const image = images[i % images.length]!;
-    const order = i % 2 === 0 ? (['direct', 'graphql'] as const) : (['graphql', 'direct'] as const);
-    for (const name of order) {
-      const ms = await timed(() => variants[name](image));
+    for (const name of i % 2 === 0 ? (['direct', 'graphql'] as const) : (['graphql', 'direct'] as const)) {
+      const ms = await call[name](i % images);
       if (i >= WARMUP) samples[name].push(ms);
     }
   }
   return { direct: summarize(samples.direct), graphql: summarize(samples.graphql) };
 }
 
-/** Requests per second with `CONCURRENCY` callers each taking the next image until `THROUGHPUT_REQUESTS` are done. */
-async function throughput(call: (image: Buffer) => Promise<unknown>, images: Buffer[]): Promise<number> {
+/** Calls per second in process with `CONCURRENCY` callers each taking the next image until `THROUGHPUT_REQUESTS` are done. */
+async function directThroughput(call: (image: Buffer) => Promise<unknown>, images: Buffer[]): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -101,33 +94,62 @@ async function throughput(call: (image: Buffer) => Promise<unknown>, images: Buf
 
 export async function run(): Promise<BenchResult> {
   log(`inference: analyzeImage over GraphQL vs analyze() in process; ${ITERATIONS} calls per variant, then ${THROUGHPUT_REQUESTS} at concurrency ${CONCURRENCY}`);
+  const loadBefore = round(loadavg()[0]!, 2);
   const bench = await startBenchServer();
-  const directResults = await mkdtemp(path.join(tmpdir(), 'anana-bench-direct-'));
-  const direct = createInferenceContext({ resultsDir: directResults, limits: { maxBytes: bench.server.config.maxUploadBytes } });
+  const scratch = await mkdtemp(path.join(tmpdir(), 'anana-bench-inference-'));
+  const direct = createInferenceContext({ resultsDir: path.join(scratch, 'direct'), limits: { maxBytes: bench.server.config.maxUploadBytes } });
+  let client: UploadClient | undefined;
   try {
     const { services } = bench.server.app;
     const model = await promoteModel(services);
     const images = await Promise.all(IMAGE_SIZES.map(([w, h], i) => photo(w, h, i)));
+    const imageFiles = images.map((_, i) => path.join(scratch, 'images', `${i}.jpg`));
+    await mkdir(path.join(scratch, 'images'));
+    await Promise.all(images.map((image, i) => writeFile(imageFiles[i]!, image)));
     log(`  ${images.length} JPEGs, ${fmt(Math.min(...images.map((b) => b.length)) / 1024, 0)}–${fmt(Math.max(...images.map((b) => b.length)) / 1024, 0)} KiB; model input ${INPUT_SIZE}×${INPUT_SIZE}`);
+    client = new UploadClient(bench.server.url, imageFiles);
+    const graphqlClient = client;
 
-    const variants = {
-      direct: (image: Buffer) => analyze({ bytes: image, model: { id: model.runId, dir: model.dir } }, direct),
-      graphql: (image: Buffer) => analyzeOverGraphql(bench.server, image),
-    };
+    const analyzeDirect = (image: Buffer) => analyze({ bytes: image, model: { id: model.runId, dir: model.dir } }, direct);
     // Both paths must give the same answer for the comparison to mean anything.
-    for (const image of images) {
-      const [a, b] = await Promise.all([variants.direct(image), variants.graphql(image)]);
+    for (const [i, image] of images.entries()) {
+      const a = await analyzeDirect(image);
+      const b = (await graphqlClient.analyze(i)).analysis;
       if (b.model.id !== model.runId || JSON.stringify(a.predictions) !== JSON.stringify(b.predictions)) throw new Error('the direct and GraphQL paths disagree');
     }
 
-    const latency = await latencies(variants, images);
+    // What analyze() itself took inside the server, to tell the cost of HTTP and GraphQL from the rest.
+    const serverAnalyzeMs: number[] = [];
+    const latency = await latencies(
+      {
+        direct: (i) => timed(() => analyzeDirect(images[i]!)),
+        graphql: async (i) => {
+          const { ms, analysis } = await graphqlClient.analyze(i);
+          serverAnalyzeMs.push(analysis.timings.totalMs);
+          return ms;
+        },
+      },
+      images.length,
+    );
+    const insideServer = summarize(serverAnalyzeMs.slice(WARMUP));
     // Two rounds each, alternating, so that neither variant always runs on a warmer or a busier machine.
-    const rounds = { direct: [] as number[], graphql: [] as number[] };
+    // CPU per call tells a CPU-bound machine's throughput apart from the latency: the server's process (this one) and the client's.
+    const rounds: Record<Variant, number[]> = { direct: [], graphql: [] };
+    const cpuMs = { direct: 0, graphqlServer: 0, graphqlClient: 0 };
     for (let round = 0; round < 2; round++) {
-      rounds.direct.push(await throughput(variants.direct, images));
-      rounds.graphql.push(await throughput(variants.graphql, images));
+      let cpu = process.cpuUsage();
+      rounds.direct.push(await directThroughput(analyzeDirect, images));
+      cpuMs.direct += cpuMsSince(cpu);
+      cpu = process.cpuUsage();
+      const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY);
+      cpuMs.graphqlServer += cpuMsSince(cpu);
+      cpuMs.graphqlClient += burst.cpuMs;
+      rounds.graphql.push(burst.perSecond);
     }
-    const rps = { direct: rounds.direct.reduce((a, b) => a + b) / rounds.direct.length, graphql: rounds.graphql.reduce((a, b) => a + b) / rounds.graphql.length };
+    const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
+    const rps = { direct: mean(rounds.direct), graphql: mean(rounds.graphql) };
+    const perCall = (ms: number) => round(ms / (2 * THROUGHPUT_REQUESTS), 2);
+    const cpuPerCall = { direct: perCall(cpuMs.direct), graphqlServer: perCall(cpuMs.graphqlServer), graphqlClient: perCall(cpuMs.graphqlClient) };
 
     const latencyRatio = round(latency.graphql.p50 / latency.direct.p50, 3);
     const throughputRatio = round(rps.graphql / rps.direct, 3);
@@ -140,7 +162,9 @@ export async function run(): Promise<BenchResult> {
       const s = latency[name];
       log(`    ${name.padEnd(10)} ${fmt(s.p50, 2).padStart(8)}  ${fmt(s.p95, 2).padStart(8)}  ${fmt(s.p99, 2).padStart(8)}  ${fmt(rps[name], 1).padStart(10)}`);
     }
-    log(`  GraphQL overhead at p50: ${fmt(latency.graphql.p50 - latency.direct.p50, 2)} ms; ratios: latency ${latencyRatio}, throughput ${throughputRatio}`);
+    log(`  inside the server, analyze() took p50 ${fmt(insideServer.p50, 2)} ms; HTTP + multipart + GraphQL add ${fmt(latency.graphql.p50 - latency.direct.p50, 2)} ms at p50`);
+    log(`  CPU per call: direct ${fmt(cpuPerCall.direct, 1)} ms; GraphQL ${fmt(cpuPerCall.graphqlServer, 1)} ms in the server + ${fmt(cpuPerCall.graphqlClient, 1)} ms in the client`);
+    log(`  ratios: latency ${latencyRatio}, throughput ${throughputRatio} (1-minute load average ${fmt(loadavg()[0]!, 2)} on ${cpus().length} CPUs)`);
     const stats = (s: ReturnType<typeof summarize>) => ({ n: s.n, p50: round(s.p50, 3), p95: round(s.p95, 3), p99: round(s.p99, 3), mean: round(s.mean, 3), min: round(s.min, 3), max: round(s.max, 3) });
     return newResult('inference', verdicts, {
       iterations: ITERATIONS,
@@ -149,15 +173,18 @@ export async function run(): Promise<BenchResult> {
       concurrency: CONCURRENCY,
       modelInputSize: INPUT_SIZE,
       images: IMAGE_SIZES.map(([width, height], i) => ({ width, height, bytes: images[i]!.length })),
-      latencyMs: { direct: stats(latency.direct), graphql: stats(latency.graphql) },
+      latencyMs: { direct: stats(latency.direct), graphql: stats(latency.graphql), analyzeInsideServer: stats(insideServer) },
       latencyRatioP50: latencyRatio,
       throughputRps: { direct: round(rps.direct, 2), graphql: round(rps.graphql, 2), rounds: { direct: rounds.direct.map((r) => round(r, 2)), graphql: rounds.graphql.map((r) => round(r, 2)) } },
       throughputRatio,
+      cpuMsPerCall: cpuPerCall,
+      loadAverage1mBefore: loadBefore,
     });
   } finally {
+    client?.close();
     direct.sessions.close();
     await bench.close();
-    await rm(directResults, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

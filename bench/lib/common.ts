@@ -167,6 +167,23 @@ export async function waitForLogSubscribers(server: TestServer, jobId: string, c
   }
 }
 
+/**
+ * Waits until this process's event loop (the server's) has answered within `maxLagMs` for `forMs` in a row,
+ * e.g. until a thousand new subscriptions have finished reading their (empty) history. Gives up after `timeoutMs`.
+ */
+export async function waitForQuietLoop(maxLagMs = 20, forMs = 500, timeoutMs = 60_000): Promise<number> {
+  const t0 = performance.now();
+  let quietSince = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    const before = performance.now();
+    await sleep(1);
+    const lag = performance.now() - before - 1;
+    if (lag > maxLagMs) quietSince = performance.now();
+    else if (performance.now() - quietSince >= forMs) break;
+  }
+  return performance.now() - t0;
+}
+
 /** Counts what the job's log pipeline publishes on the in-process bus (live batches): a diagnostic. */
 export function countLogEvents(server: TestServer, jobId: string) {
   const counts = { batches: 0, lines: 0, firstAt: 0, lastAt: 0 };

@@ -423,10 +423,10 @@ export class JobService {
 
   async #abandonUnstarted(job: Job): Promise<void> {
     // The process may have been spawned just before the server died: only its marker can find it.
-    const { killed } = await killJobProcesses(job.id, null, this.services.config.stopGraceMs);
+    const { found } = await killJobProcesses(job.id, null, this.services.config.stopGraceMs);
     const error = job.stopRequested
       ? 'stopped before it started'
-      : `the server stopped while starting the process${killed ? `; the ${killed} process(es) it had started were killed` : ''}`;
+      : `the server stopped while starting the process${found ? `; the ${found} process(es) it had started were killed` : ''}`;
     await this.#finish(job.id, { status: job.stopRequested ? 'STOPPED' : 'LOST', error });
   }
 

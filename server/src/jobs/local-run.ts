@@ -197,7 +197,7 @@ export class LocalRun {
 
   async #killLeftovers(): Promise<void> {
     const result = await killJobProcesses(this.job.id, this.#pid, Math.min(1_000, this.services.config.stopGraceMs));
-    if (result.killed) console.warn(`[jobs] job ${this.job.id} left ${result.killed} processes behind; they were killed`);
+    if (result.found) console.warn(`[jobs] job ${this.job.id} left ${result.found} process(es) behind; they were ended`);
   }
 
   /**

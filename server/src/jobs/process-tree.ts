@@ -132,6 +132,8 @@ function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals): v
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface KillResult {
+  /** Processes found at the start (each got SIGTERM). */
+  found: number;
   /** Processes that were still alive when SIGKILL was needed. */
   killed: number;
   /** Processes found alive at the end (0 unless something is unkillable). */
@@ -144,6 +146,7 @@ export interface KillResult {
  */
 export async function killJobProcesses(jobId: string, rootPid: number | null | undefined, graceMs: number): Promise<KillResult> {
   let scan = await scanJobProcesses(jobId, rootPid);
+  const found = scan.processes.length;
   // One SIGTERM, then only watching: a second one, or one to a process its handler starts (a checkpoint
   // upload, `sleep` in a shell trap), would cut short the clean-up the grace period is for.
   signalAll(scan, 'SIGTERM');
@@ -159,5 +162,5 @@ export async function killJobProcesses(jobId: string, rootPid: number | null | u
     await sleep(20);
     scan = await scanJobProcesses(jobId, rootPid);
   }
-  return { killed, survivors: scan.processes.length };
+  return { found, killed, survivors: scan.processes.length };
 }

@@ -75,7 +75,7 @@ describe('process tree of a job', () => {
     const t0 = Date.now();
     const result = await killJobProcesses(jobId, root, 5_000);
     expect(Date.now() - t0).toBeLessThan(2_000);
-    expect(result).toEqual({ killed: 0, survivors: 0 });
+    expect(result).toEqual({ found: 3, killed: 0, survivors: 0 });
   });
 
   it('never follows a recorded pid that now belongs to someone else (pid reuse): that tree and its group are left alone', async () => {

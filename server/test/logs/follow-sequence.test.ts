@@ -93,17 +93,21 @@ describe('jobLogs over a real server', () => {
   it.fails('frees what a subscriber held when its connection drops abruptly, even while the job is quiet', async () => {
     useTrainer(server, ['bash', '-c', 'echo "first line"; sleep 30', 'quiet-trainer']);
     const id = await startJob(server.gql);
-    const topic = logTopic(id);
-    const before = server.app.services.events.listenerCount(topic);
-    const clients = [server.wsClient(), server.wsClient()];
-    await Promise.all(clients.map((client) => collectSubscription<Batch>(client, JOB_LOGS, { id, after: 0 }, (items) => items.some((b) => b.jobLogs.lines.length > 0))));
-    // collectSubscription has completed its subscriptions; now hold two open and drop their sockets.
-    const open = clients.map((client) => new Promise((resolve) => client.subscribe({ query: JOB_LOGS, variables: { id, after: 0 } }, { next: resolve, error: resolve, complete: () => {} })));
-    await Promise.all(open);
-    expect(server.app.services.events.listenerCount(topic)).toBe(before + 2);
-    for (const client of clients) await client.dispose();
-    await waitFor(() => server.app.services.events.listenerCount(topic) === before, 5_000, 'the listeners of the dropped subscribers to be removed');
-    await server.gql('mutation($id: ID!) { stopJob(id: $id) { status } }', { id });
+    try {
+      const topic = logTopic(id);
+      const before = server.app.services.events.listenerCount(topic);
+      const clients = [server.wsClient(), server.wsClient()];
+      await Promise.all(clients.map((client) => collectSubscription<Batch>(client, JOB_LOGS, { id, after: 0 }, (items) => items.some((b) => b.jobLogs.lines.length > 0))));
+      // collectSubscription has completed its subscriptions; now hold two open and drop their sockets.
+      const open = clients.map((client) => new Promise((resolve) => client.subscribe({ query: JOB_LOGS, variables: { id, after: 0 } }, { next: resolve, error: resolve, complete: () => {} })));
+      await Promise.all(open);
+      expect(server.app.services.events.listenerCount(topic)).toBe(before + 2);
+      for (const client of clients) await client.dispose();
+      await waitFor(() => server.app.services.events.listenerCount(topic) === before, 5_000, 'the listeners of the dropped subscribers to be removed');
+    } finally {
+      // The job would otherwise hold the only slot of the queue for 30 s.
+      await server.gql('mutation($id: ID!) { stopJob(id: $id) { status } }', { id });
+    }
   });
 
   it('completes every subscriber when a job ends while they replay history', async () => {
