@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   checkDelivery,
   countLogEvents,
@@ -46,16 +47,22 @@ export async function run(): Promise<BenchResult> {
     subscriber.go(jobId);
     await waitForLogSubscribers(bench.server, jobId, 1);
     const events = countLogEvents(bench.server, jobId);
+    // Stalls of the server's event loop (it runs in this process) show up in the latency's tail.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     writeFileSync(goFile, '');
     const report = await subscriber.report();
     const status = await waitForJobEnd(bench.server, jobId);
     const published = events.stop();
+    loopDelay.disable();
+    const loop = { p50: round(loopDelay.percentile(50) / 1e6, 2), p99: round(loopDelay.percentile(99) / 1e6, 2), max: round(loopDelay.max / 1e6, 2) };
     const delivery = checkDelivery(report, total);
     const q = (p: number) => fromQuantiles(report.latencies, p);
     const ok = delivery.complete === 1 && status === 'SUCCEEDED';
     log(`  pipeline (job → graphql-ws subscriber): p50 ${fmt(q(50), 2)} ms, p95 ${fmt(q(95), 2)} ms, p99 ${fmt(q(99), 2)} ms, max ${fmt(q(100), 2)} ms`);
     log(`  subscriber: ${fmt(delivery.lines, 0)} lines in ${fmt(delivery.messages, 0)} messages; gaps ${delivery.gaps}, duplicates ${delivery.duplicates}; job ${status}`);
     log(`  the pipeline published ${fmt(published.batches, 0)} live batches (${fmt(published.batchesPerSecond, 0)}/s, ${published.linesPerBatch} lines each)`);
+    log(`  server event-loop delay meanwhile: p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms`);
     if (!ok) log(`  DELIVERY CHECK FAILED${delivery.errors.length ? `: ${delivery.errors.join('; ')}` : ''}`);
     return newResult(
       'logs-latency',
@@ -72,6 +79,7 @@ export async function run(): Promise<BenchResult> {
         pipelineMs: { p50: round(q(50), 3), p95: round(q(95), 3), p99: round(q(99), 3), max: round(q(100), 3) },
         messages: delivery.messages,
         published,
+        serverEventLoopDelayMs: loop,
         delivery,
         status,
       },

@@ -107,18 +107,18 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   };
 }
 
-async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop?: () => Promise<void> }> {
+async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `anana_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } catch (error) {
-    log(`  (could not create a scratch database: ${(error as Error).message}; using DATABASE_URL as it is)`);
+    // Never fall back to the database itself: the benchmarks write 100,000 trials and millions of log lines.
+    throw new Error(`the benchmarks run in a scratch database on the DATABASE_URL server, and creating one failed (${(error as Error).message}); use a role with CREATEDB`);
+  } finally {
     await admin.end();
-    return { url: adminUrl };
   }
-  await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {

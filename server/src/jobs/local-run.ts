@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { Job } from '../generated/prisma/client.ts';
@@ -92,6 +92,8 @@ export class LocalRun {
   /** Starts the command; resolves once it is spawned, with the pid recorded. */
   async launch(): Promise<void> {
     await mkdir(this.#paths.logsDir, { recursive: true });
+    // A record left by an earlier attempt (a re-queued job) must not be taken for this one's.
+    await rm(this.#paths.exit, { force: true });
     await this.pipeline.open();
     const [command, ...args] = this.job.command;
     // Descriptors, not paths: execa would pipe a path through this process, and the job must not depend on it.
@@ -119,7 +121,13 @@ export class LocalRun {
       closeSync(stdout);
       closeSync(stderr);
     }
-    this.job = await this.services.db.prisma.job.update({ where: { id: this.job.id }, data: { pid: this.#pid, pgid: this.#pid } });
+    try {
+      this.job = await this.services.db.prisma.job.update({ where: { id: this.job.id }, data: { pid: this.#pid, pgid: this.#pid } });
+    } catch (error) {
+      // Unrecorded, the process could never be found again by a restarted server: it must not run on.
+      await killJobProcesses(this.job.id, this.#pid, 0);
+      throw error;
+    }
     publishJobUpdated(this.services.events, this.job.id);
     // A stop that arrived while the process was being spawned found nothing to kill: it is carried out now.
     if (this.#stopGraceMs !== undefined || this.job.stopRequested) void this.stop(this.#stopGraceMs ?? this.services.config.stopGraceMs);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_CMD, PROJECT_ROOT } from '../../src/config/config.ts';
 import { startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
-import { allLogLines, getJob, logFileLines, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+import { allLogLines, getJob, logFileLines, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -38,6 +38,11 @@ describe('a job from start to end', () => {
 
     const file = await logFileLines(server.resultsDir, id);
     expect(file.map((l) => [l.seq, l.stream, l.level, l.text])).toEqual(lines.map((l) => [l.seq, l.stream, l.level, l.text]));
+    // Times are stored in UTC, whatever the database session's time zone.
+    const times = await server.gql('query($id: ID!) { job(id: $id) { startedAt finishedAt } logs(jobId: $id, first: 1) { lines { time } } }', { id });
+    const lineTime = Date.parse(times.data.logs.lines[0].time);
+    expect(lineTime).toBeGreaterThanOrEqual(Date.parse(times.data.job.startedAt) - 1_000);
+    expect(lineTime).toBeLessThanOrEqual(Date.parse(times.data.job.finishedAt) + 1_000);
 
     const metrics = await server.gql('query($id: ID!) { metrics(jobId: $id, name: "val_loss") { totalPoints points { seq value } } }', { id });
     expect(metrics.errors).toBeUndefined();
@@ -63,6 +68,20 @@ describe('a job from start to end', () => {
     expect(job.status).toBe('FAILED');
     expect(job.exitCode).toBe(127);
     expect(job.error).toMatch(/could not start .*\/nonexistent\/anana-trainer-xyz.*ENOENT/);
+  });
+
+  it('ends a job whose launcher was SIGKILLed (so it wrote no exit record) as FAILED with the reason, and leaves nothing running', async () => {
+    useTrainer(server, trainer('numbered.mjs', 1_000, 1, 10));
+    const id = await startJob(server.gql);
+    const running = await waitFor(async () => {
+      const job = await getJob(server.gql, id);
+      return job.status === 'RUNNING' && job.pid && job.lastSeq > 0 ? job : undefined;
+    }, 10_000, 'the job to run');
+    process.kill(running.pid, 'SIGKILL');
+    const job = await waitForJob(server.gql, id, undefined, 10_000);
+    expect(job).toMatchObject({ status: 'FAILED', signal: 'SIGKILL', exitCode: null });
+    expect(job.error).toMatch(/launcher was killed by SIGKILL/);
+    expect(processesOfJob(id)).toEqual([]);
   });
 
   it('rejects bad input with INVALID_INPUT and queues nothing', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,42 @@ describe('a server killed with SIGKILL while jobs run, then restarted', () => {
     expect(await waitForJob(second.gql, id, undefined, 20_000, JOB)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
     await expectEveryLineOnce(second, id);
     await second.stop();
+  });
+});
+
+describe('a graceful restart while a job floods its output', () => {
+  it('lets go at once (not only when the output pauses), and the next server resumes without loss or duplicate', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'anana-detach-'));
+    const db = TEST_DATABASE === 'postgres' ? await createScratchDatabase() : undefined;
+    try {
+      const total = 60_000;
+      const first = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
+      useTrainer(first, trainer('numbered.mjs', total, 500, 5, 4));
+      const id = await startJob(first.gql);
+      jobIds.push(id);
+      await waitFor(async () => (await getJob(first.gql, id)).lastSeq >= 2_000, 20_000, 'the first lines');
+      const t0 = Date.now();
+      await first.close();
+      // The backlog of unread output must not hold up the shutdown.
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const persisted = Number((await readFile(path.join(dir, 'logs', `${id}.log`), 'utf8')).split('\n').length - 1);
+      expect(persisted).toBeLessThan(total);
+
+      const second = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
+      try {
+        const job = await waitForJob(second.gql, id, undefined, 60_000);
+        expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: total });
+        const rows = await second.app.services.db.prisma.logLine.findMany({ where: { jobId: id }, orderBy: { seq: 'asc' }, select: { seq: true, text: true } });
+        expect(rows.map((r) => r.seq)).toEqual(range(total));
+        expect(rows.map((r) => Number(r.text.slice(5))).sort((a, b) => a - b)).toEqual(range(total));
+        expect((await logFileLines(dir, id)).length).toBe(total);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await db?.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
