@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import {
   checkDelivery,
   countLogEvents,
+  cpuTimeline,
   child,
   fmt,
   fromQuantiles,
@@ -48,6 +49,8 @@ interface PhaseResult {
   messagesPerSecond: number;
   latency: { p50: number; p95: number; p99: number; max: number };
   complete: boolean;
+  /** CPU % of the broadcasting process and of the subscriber process, every 2 s. */
+  cpuTimeline?: Record<string, number>[];
 }
 
 function phaseResult(report: SubscriberReport, t0: number, total: number): PhaseResult {
@@ -91,7 +94,9 @@ async function bareBroadcast(total: number): Promise<PhaseResult> {
       );
     });
     proc.stdout.on('end', () => broadcast([], true));
-    return phaseResult(await subscriber.report(), t0, total);
+    const cpu = cpuTimeline({ server: process.pid, subscribers: subscriber.proc.pid as number }, 2000);
+    const report = await subscriber.report();
+    return { ...phaseResult(report, t0, total), cpuTimeline: cpu.stop() };
   } finally {
     subscriber.kill();
     for (const client of wss.clients) client.terminate();
@@ -113,11 +118,13 @@ async function pipeline(total: number): Promise<PhaseResult & { status: string; 
     const settleMs = await waitForQuietLoop();
     log(`  ${fmt(CLIENTS, 0)} subscriptions registered; the server settled after ${fmt(settleMs, 0)} ms`);
     const events = countLogEvents(bench.server, jobId);
+    const cpu = cpuTimeline({ server: process.pid, subscribers: subscriber.proc.pid as number }, 2000);
     const t0 = wallNow();
     writeFileSync(goFile, '');
     const report = await subscriber.report();
+    const timeline = cpu.stop();
     const status = await waitForJobEnd(bench.server, jobId, 60_000).catch((error: Error) => error.message);
-    return { ...phaseResult(report, t0, total), status, published: events.stop() };
+    return { ...phaseResult(report, t0, total), status, published: events.stop(), cpuTimeline: timeline };
   } finally {
     subscriber.kill();
     await bench.close();
@@ -136,6 +143,8 @@ export async function run(): Promise<BenchResult> {
   const total = Math.round(RATE * SECONDS);
   log(`fanout: ${fmt(CLIENTS, 0)} subscribers, ${fmt(RATE, 0)} lines/s for ${SECONDS} s (${fmt(total, 0)} lines each)`);
   const describe = (name: string, r: PhaseResult) => {
+    const cpu = r.cpuTimeline ?? [];
+    if (cpu.length) log(`  ${name}, CPU % every 2 s (server process / subscriber process): ${cpu.map((c) => `${c.server}/${c.subscribers}`).join(' ')}`);
     log(`  ${name}: ${fmt(r.linesPerSecond, 0)} lines/s delivered (${fmt(r.messagesPerSecond, 0)} ws messages/s) over ${fmt(r.durationMs, 0)} ms`);
     log(`    ${r.delivery.complete}/${CLIENTS} subscribers complete; gaps ${r.delivery.gaps}, duplicates ${r.delivery.duplicates}, mismatches ${r.delivery.outOfOrder}; latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms${r.delivery.errors.length ? `; errors: ${r.delivery.errors.join('; ')}` : ''}`);
   };

@@ -184,6 +184,27 @@ export async function waitForQuietLoop(maxLagMs = 20, forMs = 500, timeoutMs = 6
   return performance.now() - t0;
 }
 
+/**
+ * CPU use (%) of some processes, one sample per `everyMs`, taken from /proc by a child process of its own, so
+ * that sampling goes on while the watched processes (this one included) are saturated. Linux only.
+ */
+export function cpuTimeline(pids: Record<string, number>, everyMs = 1000) {
+  const proc = spawn(process.execPath, [child('cpu-sampler.mjs'), String(everyMs), ...Object.entries(pids).map(([k, pid]) => `${k}=${pid}`)], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return {
+    stop(): Record<string, number>[] {
+      proc.kill();
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, number>);
+    },
+  };
+}
+
 /** Counts what the job's log pipeline publishes on the in-process bus (live batches): a diagnostic. */
 export function countLogEvents(server: TestServer, jobId: string) {
   const counts = { batches: 0, lines: 0, firstAt: 0, lastAt: 0 };

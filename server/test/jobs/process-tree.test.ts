@@ -38,8 +38,7 @@ async function spawnTree(argv: string[], jobId: string | undefined, roles: strin
       }
     });
   });
-  lines.close();
-  child.stdout!.destroy();
+  // The pipe stays open and read: a tree that prints once more must not die of SIGPIPE (afterEach kills it).
   return { root: child.pid as number, pids };
 }
 

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { createScratchDatabase, startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
-import { allLogLines, getJob, isAlive, killQuietly, logFileLines, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+import { createScratchDatabase, TEST_DATABASE, waitFor } from '../support/test-server.ts';
+import { allLogLines, getJob, isAlive, killQuietly, logFileLines, processesOfJob, range, startJob, trainer, waitForJob } from './job-helpers.ts';
 
 let resultsDir: string;
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
@@ -66,6 +65,7 @@ async function expectEveryLineOnce(server: ServerProcess, id: string): Promise<v
   expect((await getJob(server.gql, id, 'lastSeq')).lastSeq).toBe(total + 1);
 }
 
+// Separate server processes and restarts: slow on a loaded machine, hence the longer timeouts.
 describe('a server killed with SIGKILL while jobs run, then restarted', () => {
   it('re-attaches to a job still running (no line lost or doubled) and ends the others from what they left', async () => {
     const first = await serverProcess();
@@ -81,7 +81,7 @@ describe('a server killed with SIGKILL while jobs run, then restarted', () => {
         const jobs = await Promise.all(Object.values(ids).map((id) => getJob(first.gql, id, JOB)));
         return jobs.every((j) => j.status === 'RUNNING' && j.pid) && jobs[0].lastSeq >= 300 ? jobs : undefined;
       },
-      30_000,
+      60_000,
       'four running jobs',
     );
 
@@ -118,7 +118,7 @@ describe('a server killed with SIGKILL while jobs run, then restarted', () => {
     const stuck = await second.gql('{ jobs(status: [RUNNING, QUEUED]) { totalCount } }');
     expect(stuck.data.jobs.totalCount).toBe(0);
     await second.stop();
-  });
+  }, 120_000);
 
   it('hands a running job over across a graceful restart (SIGTERM): the job runs on, nothing lost or doubled', async () => {
     const first = await serverProcess();
@@ -139,96 +139,5 @@ describe('a server killed with SIGKILL while jobs run, then restarted', () => {
     expect(await waitForJob(second.gql, id, undefined, 20_000, JOB)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
     await expectEveryLineOnce(second, id);
     await second.stop();
-  });
-});
-
-describe('a graceful restart while a job floods its output', () => {
-  it('lets go at once (not only when the output pauses), and the next server resumes without loss or duplicate', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'anana-detach-'));
-    const db = TEST_DATABASE === 'postgres' ? await createScratchDatabase() : undefined;
-    try {
-      const total = 60_000;
-      const first = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
-      useTrainer(first, trainer('numbered.mjs', total, 500, 5, 4));
-      const id = await startJob(first.gql);
-      jobIds.push(id);
-      await waitFor(async () => (await getJob(first.gql, id)).lastSeq >= 2_000, 20_000, 'the first lines');
-      const t0 = Date.now();
-      await first.close();
-      // The backlog of unread output must not hold up the shutdown.
-      expect(Date.now() - t0).toBeLessThan(5_000);
-      const persisted = Number((await readFile(path.join(dir, 'logs', `${id}.log`), 'utf8')).split('\n').length - 1);
-      expect(persisted).toBeLessThan(total);
-
-      const second = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
-      try {
-        const job = await waitForJob(second.gql, id, undefined, 60_000);
-        expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: total });
-        const rows = await second.app.services.db.prisma.logLine.findMany({ where: { jobId: id }, orderBy: { seq: 'asc' }, select: { seq: true, text: true } });
-        expect(rows.map((r) => r.seq)).toEqual(range(total));
-        expect(rows.map((r) => Number(r.text.slice(5))).sort((a, b) => a - b)).toEqual(range(total));
-        expect((await logFileLines(dir, id)).length).toBe(total);
-      } finally {
-        await second.close();
-      }
-    } finally {
-      await db?.drop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('recovery inside one process', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ env: { ANANA_STOP_GRACE_MS: '200' } });
-    useTrainer(server, trainer('numbered.mjs', 1));
-  });
-  afterAll(() => server?.close());
-
-  /** A job that ran, set back to RUNNING as a server that crashed would have left it. */
-  async function orphan(data: Record<string, unknown>): Promise<string> {
-    const id = await startJob(server.gql);
-    jobIds.push(id);
-    await waitForJob(server.gql, id, ['SUCCEEDED']);
-    await waitFor(() => server.app.services.jobs.runningHere === 0, 5_000, 'the run to be let go');
-    await server.app.services.db.prisma.job.update({ where: { id }, data: { status: 'RUNNING', finishedAt: null, exitCode: null, ...data } });
-    return id;
-  }
-
-  it('marks a RUNNING job whose server died before it recorded the process LOST, and kills what did start', async () => {
-    const id = await orphan({ pid: null, ownerId: 'gone-server' });
-    // The launcher may have been spawned just before the crash: only the job marker leads to it.
-    const stray = spawn('bash', ['-c', 'trap "" TERM; while :; do sleep 0.1; done'], { env: { ...process.env, ANANA_JOB_ID: id }, detached: true, stdio: 'ignore' });
-    stray.unref();
-    await waitFor(() => processesOfJob(id).length > 0, 5_000, 'the stray process');
-    await server.app.services.jobs.recover();
-    const job = await getJob(server.gql, id, JOB);
-    expect(job.status).toBe('LOST');
-    expect(job.error).toMatch(/server stopped while starting the process; the \d+ process\(es\) it had started were killed/);
-    expect(isAlive(stray.pid as number)).toBe(false);
-    expect(processesOfJob(id)).toEqual([]);
-  });
-
-  it('leaves alone a RUNNING job whose server is alive', async () => {
-    const { prisma } = server.app.services.db;
-    await prisma.serverInstance.create({ data: { id: 'live-peer', hostname: 'elsewhere', pid: 1, role: 'server', flavors: [] } });
-    const id = await orphan({ ownerId: 'live-peer' });
-    await server.app.services.jobs.recover();
-    expect((await getJob(server.gql, id, JOB)).status).toBe('RUNNING');
-    await prisma.job.update({ where: { id }, data: { status: 'SUCCEEDED' } });
-  });
-
-  it('takes over at once the job of a server of this machine whose process is gone, without waiting for its heartbeat to expire', async () => {
-    const { prisma } = server.app.services.db;
-    // A server of this machine that just died: its heartbeat is fresh, its pid is not alive.
-    const dead = spawn('true');
-    await new Promise((resolve) => dead.once('exit', resolve));
-    await prisma.serverInstance.create({ data: { id: 'dead-neighbour', hostname: hostname(), pid: dead.pid as number, role: 'server', flavors: [] } });
-    const id = await orphan({ ownerId: 'dead-neighbour' });
-    await server.app.services.jobs.recover();
-    // Re-attached: its process is gone and its exit record says it succeeded.
-    const job = await waitForJob(server.gql, id, undefined, 10_000, JOB);
-    expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
-  });
+  }, 120_000);
 });

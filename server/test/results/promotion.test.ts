@@ -64,6 +64,10 @@ describe('trials, leaderboard and promotion end to end', () => {
   it('lets exactly one of 100 concurrent promotions through; the others get CONFLICT naming it', async () => {
     const rows = (await server.gql(LEADERBOARD, { jobId: tuneJobId })).data.leaderboard.rows;
     const before = (await server.gql('{ runs(first: 500) { id } }')).data.runs.length;
+    // A long job ahead in the queue (one slot) keeps the final run queued, so the promotion stays in
+    // progress for the whole burst however slow the machine is.
+    const blocker = (await server.gql('mutation { startJob(input: { trials: 50 }) { id } }')).data.startJob.id;
+    await waitFor(async () => (await server.gql(`{ job(id: "${blocker}") { status } }`)).data.job.status === 'RUNNING', 30_000, 'blocking job');
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) => server.gql(`mutation($id: ID!) { promoteTrial(trialId: $id) { id } }`, { id: rows[i % rows.length].id })),
     );
@@ -74,6 +78,7 @@ describe('trials, leaderboard and promotion end to end', () => {
     expect(conflicts[0].errors![0].message).toContain(ok[0].data.promoteTrial.id);
     const after = (await server.gql('{ runs(first: 500) { id } }')).data.runs.length;
     expect(after - before).toBe(1);
+    await server.gql(`mutation { stopJob(id: "${blocker}") { id } }`);
     await waitForRun(ok[0].data.promoteTrial.id);
   }, 90_000);
 

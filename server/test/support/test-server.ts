@@ -99,13 +99,20 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       for (const client of clients) await client.dispose();
+      // Jobs outlive a server by design; a test's jobs must not outlive the test.
+      if (!options.keepData) await stopActiveJobs(app);
       await app.stop();
       if (!options.keepData) {
         await scratch?.drop();
-        if (!options.resultsDir) await rm(resultsDir, { recursive: true, force: true });
+        if (!options.resultsDir) await rm(resultsDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       }
     },
   };
+}
+
+async function stopActiveJobs(app: App): Promise<void> {
+  const active = await app.services.db.prisma.job.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } }).catch(() => []);
+  await Promise.all(active.map((job) => app.services.jobs.stop(job.id).catch(() => {})));
 }
 
 /** Collects the results of a graphql-ws subscription until `until` says stop (or the server completes it). */
