@@ -29,6 +29,17 @@ let finished = 0;
 let reported = false;
 let connectedMs = 0;
 
+/** An Error's message, a CloseEvent's code and reason, or JSON. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'code' in error) return `socket closed (${(error as { code: number }).code}${(error as { reason?: string }).reason ? `: ${(error as { reason?: string }).reason}` : ''})`;
+  try {
+    return JSON.stringify(error).slice(0, 300);
+  } catch {
+    return String(error);
+  }
+}
+
 class Counter {
   next = 1;
   lines = 0;
@@ -108,7 +119,9 @@ function connectGraphqlWs(i: number): Promise<void> {
       lazy: false,
       retryAttempts: 0,
       keepAlive: 0,
-      on: { connected: () => resolve(), error: (e) => reject(e instanceof Error ? e : new Error(String(e))) },
+      // A socket the server drops is counted by the subscription's own error handler, not printed.
+      onNonLazyError: () => {},
+      on: { connected: () => resolve(), error: (e) => reject(e instanceof Error ? e : new Error(describe(e))) },
     });
     gqlClients[i] = client;
   });
@@ -139,7 +152,7 @@ function subscribeAll(jobId: string): void {
           if (result.errors) counters[i].error(JSON.stringify(result.errors).slice(0, 300));
           else if (result.data) counters[i].onBatch(result.data.jobLogs);
         },
-        error: (error) => counters[i].error(error instanceof Error ? error.message : JSON.stringify(error).slice(0, 300)),
+        error: (error) => counters[i].error(describe(error)),
         complete: () => {
           if (!counters[i].complete) counters[i].error('completed early');
         },

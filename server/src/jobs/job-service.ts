@@ -10,7 +10,7 @@ import { LocalRun, type RunOutcome } from './local-run.ts';
 import { CloudRun, type CloudRunOutcome } from '../hub/cloud-run.ts';
 import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
-import { HOST, liveServers } from './server-instances.ts';
+import { liveServers } from './server-instances.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
 
@@ -282,7 +282,7 @@ export class JobService {
                    ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       this.services.instanceId,
-      HOST,
+      this.services.config.hostName,
       flavors ?? null,
       executor,
     );
@@ -402,7 +402,7 @@ export class JobService {
     // A local job can only be followed from its machine; a cloud job from any server with the Hub configured.
     const cloud = this.services.hub.configured && !this.services.config.workerMode;
     const running = await db.prisma.job.findMany({
-      where: { status: 'RUNNING', OR: [{ executor: 'LOCAL', host: HOST }, ...(cloud ? [{ executor: 'HF_JOBS' as const }] : [])] },
+      where: { status: 'RUNNING', OR: [{ executor: 'LOCAL', host: this.services.config.hostName }, ...(cloud ? [{ executor: 'HF_JOBS' as const }] : [])] },
     });
     for (const job of running) {
       if (this.#closed) return;

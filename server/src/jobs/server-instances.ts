@@ -1,7 +1,4 @@
-import { hostname } from 'node:os';
 import type { Services } from '../services.ts';
-
-export const HOST = hostname();
 
 /**
  * The ids of the servers that are alive, from the ServerInstance rows the InstanceRegistry heartbeats.
@@ -15,7 +12,7 @@ export async function liveServers(services: Services): Promise<Set<string>> {
   const staleBefore = new Date(Date.now() - config.heartbeatTimeoutMs);
   const rows = await db.prisma.serverInstance.findMany({ where: { heartbeatAt: { gte: staleBefore } }, select: { id: true, hostname: true, pid: true } });
   const live = new Set<string>([instanceId]);
-  for (const row of rows) if (row.hostname !== HOST || processExists(row.pid)) live.add(row.id);
+  for (const row of rows) if (row.hostname !== config.hostName || processExists(row.pid)) live.add(row.id);
   return live;
 }
 

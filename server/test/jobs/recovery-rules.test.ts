@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
-import { getJob, isAlive, killQuietly, logFileLines, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+import { allLogLines, getJob, isAlive, killQuietly, logFileLines, printedPids, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
 
 // The rules of JobService.recover() and of a graceful hand-over, with servers inside the test process.
 // (recovery.test.ts kills real server processes.)
@@ -15,13 +15,22 @@ afterAll(() => {
   for (const id of jobIds) killQuietly(processesOfJob(id));
 });
 
-describe('a graceful restart while a job floods its output', () => {
-  it('lets go at once (not only when the output pauses), and the next server resumes without loss or duplicate', async () => {
+describe('a graceful restart while jobs run', () => {
+  it('lets go at once even while a job floods its output; the next server resumes it without loss or duplicate, and can stop a re-attached tree', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'anana-detach-'));
     const db = TEST_DATABASE === 'postgres' ? await createScratchDatabase() : undefined;
     try {
       const total = 60_000;
-      const first = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
+      const env = { ANANA_MAX_CONCURRENT_JOBS: '2', ANANA_STOP_GRACE_MS: '300' };
+      const first = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true, env });
+      useTrainer(first, trainer('stubborn-tree.sh'));
+      const tree = await startJob(first.gql);
+      jobIds.push(tree);
+      const pids = await waitFor(async () => {
+        const found = printedPids(await allLogLines(first.gql, tree));
+        return found.size === 4 ? found : undefined;
+      }, 20_000, 'the pids of the tree');
+      // 60,000 lines written in about 0.6 s: more than the server persists meanwhile, so a backlog builds up.
       useTrainer(first, trainer('numbered.mjs', total, 500, 5, 4));
       const id = await startJob(first.gql);
       jobIds.push(id);
@@ -32,9 +41,16 @@ describe('a graceful restart while a job floods its output', () => {
       expect(Date.now() - t0).toBeLessThan(5_000);
       const persisted = Number((await readFile(path.join(dir, 'logs', `${id}.log`), 'utf8')).split('\n').length - 1);
       expect(persisted).toBeLessThan(total);
+      for (const pid of pids.values()) expect(isAlive(pid)).toBe(true);
 
-      const second = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true });
+      const second = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true, env });
       try {
+        // The re-attached tree is stopped through its marker and recorded pid, though this server did not start it.
+        const stopped = await second.gql('mutation($id: ID!) { stopJob(id: $id) { status } }', { id: tree });
+        expect(stopped.data.stopJob.status).toBe('STOPPED');
+        for (const [role, pid] of pids) expect(isAlive(pid), role).toBe(false);
+        expect(processesOfJob(tree)).toEqual([]);
+
         const job = await waitForJob(second.gql, id, undefined, 60_000);
         expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: total });
         const rows = await second.app.services.db.prisma.logLine.findMany({ where: { jobId: id }, orderBy: { seq: 'asc' }, select: { seq: true, text: true } });
@@ -48,7 +64,7 @@ describe('a graceful restart while a job floods its output', () => {
       await db?.drop();
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe('recovery inside one process', () => {

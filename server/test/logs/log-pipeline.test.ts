@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import { JobLogPipeline } from '../../src/logs/log-pipeline.ts';
@@ -15,7 +15,7 @@ import { getJob, logFileLines, range, startJob, trainer, useTrainer, waitForJob 
  */
 function fakeDatabase() {
   const rows = new Map<number, string>();
-  const state = { failuresLeft: 0, transactions: 0, lastSeq: 0, logOffset: 0 };
+  const state = { failuresLeft: 0, transactions: 0, lastSeq: 0, logOffset: 0, positions: [] as { lines: number; lastSeq: number; stdoutOffset: number }[] };
   const prisma = {
     $executeRawUnsafe: (sql: string, ...params: unknown[]) => ({ sql, params }),
     async $transaction(statements: { sql: string; params: any[] }[]) {
@@ -25,10 +25,12 @@ function fakeDatabase() {
         state.failuresLeft--;
         throw new Error('Connection terminated unexpectedly');
       }
+      const lines = statements.find((st) => st.sql.includes('"LogLine"'))?.params[1].length ?? 0;
       for (const { sql, params } of statements) {
         if (sql.includes('UPDATE "Job"')) {
           state.lastSeq = params[1];
           state.logOffset = Number(params[2]);
+          state.positions.push({ lines, lastSeq: params[1], stdoutOffset: Number(params[3]) });
         } else if (sql.includes('"LogLine"')) {
           const [, seqs, , , texts] = params as [string, number[], string[], string[], string[]];
           seqs.forEach((seq, i) => {
@@ -44,10 +46,15 @@ function fakeDatabase() {
 describe('JobLogPipeline', () => {
   let dir: string;
   beforeAll(async () => {
+    // The retries below log each failure on purpose.
+    vi.spyOn(console, 'error').mockImplementation(() => {});
     dir = await mkdtemp(path.join(tmpdir(), 'anana-pipeline-'));
     await mkdir(path.join(dir, 'logs'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   function pipeline(db: Database, logPath: string, events = new EventBus(), lastSeq = 0, logOffset = 0) {
     return new JobLogPipeline({ db, events, jobId: 'job', logPath, lastSeq, logOffset, offsets: { STDOUT: 0, STDERR: 0 }, flushIntervalMs: 5 });
@@ -84,6 +91,21 @@ describe('JobLogPipeline', () => {
     await wait;
     expect(rows.size).toBe(60);
     await p.close({ ended: false });
+  });
+
+  it('persists a large read in short transactions, each with the exact offset after its last line', async () => {
+    const { db, rows, state } = fakeDatabase();
+    const p = pipeline(db, path.join(dir, 'logs', 'split.log'));
+    await p.open();
+    // 2,500 lines of 10 bytes read at once, then 5 bytes of an unfinished line.
+    p.ingest('STDOUT', range(2_500).map((i) => ({ text: `l${String(i).padStart(8, '0')}` })), 25_000, range(2_500).map((i) => i * 10));
+    await p.close({ ended: true });
+    expect(rows.size).toBe(2_500);
+    expect(state.positions).toEqual([
+      { lines: 1_000, lastSeq: 1_000, stdoutOffset: 10_000 },
+      { lines: 1_000, lastSeq: 2_000, stdoutOffset: 20_000 },
+      { lines: 500, lastSeq: 2_500, stdoutOffset: 25_000 },
+    ]);
   });
 
   it('stores a NUL byte (which PostgreSQL text cannot hold) as U+FFFD', async () => {
