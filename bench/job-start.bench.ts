@@ -14,7 +14,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const WARMUP = 3;
 const GOAL = 1.5;
 const COMMAND = [process.execPath, child('first-line.mjs')];
-const LAUNCHER = fileURLToPath(new URL('../server/src/jobs/launcher.mjs', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../server/src/jobs/launcher.sh', import.meta.url));
 
 /** Spawns `argv` with a stdout pipe; ms from spawn to the first complete line. */
 function firstLine(argv: string[]): Promise<number> {
@@ -63,8 +63,8 @@ export async function run(): Promise<BenchResult> {
       const job = await bench.server.app.services.db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { createdAt: true, startedAt: true } });
       // 2. The baseline: the same command, spawned directly.
       const direct = await firstLine(COMMAND);
-      // 3. For the breakdown: the same command under the server's launcher (one more Node process in between).
-      const launcher = await firstLine([process.execPath, LAUNCHER, path.join(scratch, `exit-${i}.json`), ...COMMAND]);
+      // 3. For the breakdown: the same command under the server's launcher (a POSIX sh in between).
+      const launcher = await firstLine(['/bin/sh', LAUNCHER, path.join(scratch, `exit-${i}.json`), ...COMMAND]);
       if (measured) {
         samples.pipeline.push(t1 - t0);
         samples.mutation.push(tMutation - t0);

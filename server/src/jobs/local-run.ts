@@ -11,7 +11,7 @@ import { jobPaths } from './job-paths.ts';
 import { sampleJobUsage } from './resource-monitor.ts';
 import { publishJobUpdated } from './job-events.ts';
 
-const LAUNCHER = fileURLToPath(new URL('./launcher.mjs', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('./launcher.sh', import.meta.url));
 
 export interface ExitRecord {
   exitCode: number | null;
@@ -100,7 +100,7 @@ export class LocalRun {
     const stdout = openSync(this.#paths.stdout, 'a');
     const stderr = openSync(this.#paths.stderr, 'a');
     try {
-      const child = execa(process.execPath, [LAUNCHER, this.#paths.exit, command, ...args], {
+      const child = execa('/bin/sh', [LAUNCHER, this.#paths.exit, command, ...args], {
         cwd: this.job.cwd ?? undefined,
         env: { ...jobEnvironment(), [JOB_MARKER_ENV]: this.job.id, PYTHONUNBUFFERED: '1', ANANA_OUTPUT_DIR: this.job.outputDir ?? '' },
         extendEnv: false,

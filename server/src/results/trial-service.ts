@@ -8,6 +8,7 @@ import { UUID_PATTERN } from '../jobs/job-paths.ts';
 import { publishJobUpdated } from '../jobs/job-events.ts';
 import { parseTrialFile, rankScoreOf, TRIAL_FILE_PATTERN, trialNumberOf } from './trial-file.ts';
 import { relativeToResults } from './results-paths.ts';
+import { ScopeCache } from './scope-cache.ts';
 
 export type TrialSourceName = 'LOCAL' | 'HUB';
 export const TRIALS_TOPIC = 'trials';
@@ -29,7 +30,8 @@ export interface LeaderboardPage {
   rows: Trial[];
   metric: string | null;
   direction: 'MINIMIZE' | 'MAXIMIZE' | null;
-  totalCount: number;
+  /** Counted only when asked for (it scans every trial in scope), then kept until a trial is written. */
+  totalCount: () => Promise<number>;
   hasMore: boolean;
   endCursor: string | null;
   paramNames: string[];
@@ -43,8 +45,16 @@ export interface LeaderboardPage {
 export class TrialService {
   /** path → "size:mtime" of the last version ingested, so unchanged files are skipped cheaply. */
   readonly #seen = new Map<string, string>();
+  readonly #counts = new ScopeCache<number>();
+  readonly #defaultMetrics = new ScopeCache<string | null>();
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Services) {
+    // Every trial write, on this replica or another, publishes here.
+    services.events.subscribe(TRIALS_TOPIC, () => {
+      this.#counts.invalidate();
+      this.#defaultMetrics.invalidate();
+    });
+  }
 
   /** Scans one tuning output directory; called while its job runs and when it ends. */
   async scanJob(job: Pick<Job, 'id' | 'outputDir' | 'kind'>): Promise<number> {
@@ -175,17 +185,16 @@ export class TrialService {
       ...(!query.includeInvalid && { error: null, rankScore: { not: null } }),
     };
     const metric = query.metric ?? (await this.#defaultMetric(scope));
-    if (!metric) return { rows: [], metric: null, direction: null, totalCount: 0, hasMore: false, endCursor: null, paramNames: [] };
+    if (!metric) return { rows: [], metric: null, direction: null, totalCount: async () => 0, hasMore: false, endCursor: null, paramNames: [] };
     const where: Prisma.TrialWhereInput = { ...scope, metric };
     const cursor = query.after ? decodeCursor(query.after) : undefined;
-    const [rows, totalCount] = await Promise.all([
-      prisma.trial.findMany({
-        where: cursor ? { AND: [where, { OR: [{ rankScore: { gt: cursor.rank } }, { rankScore: cursor.rank, id: { gt: cursor.id } }] }] } : where,
-        orderBy: [{ rankScore: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
-        take: query.first + 1,
-      }),
-      prisma.trial.count({ where }),
-    ]);
+    const rows = await prisma.trial.findMany({
+      // The redundant lower bound lets the (metric, rankScore, id) index range start at the cursor.
+      where: cursor ? { AND: [where, { rankScore: { gte: cursor.rank } }, { OR: [{ rankScore: { gt: cursor.rank } }, { id: { gt: cursor.id } }] }] } : where,
+      orderBy: [{ rankScore: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+      take: query.first + 1,
+    });
+    const totalCount = () => this.#counts.get(JSON.stringify(where), () => prisma.trial.count({ where }));
     const page = rows.slice(0, query.first);
     const last = page.at(-1);
     const paramNames = [...new Set(page.flatMap((t) => Object.keys((t.params ?? {}) as object)))].sort();
@@ -201,9 +210,11 @@ export class TrialService {
   }
 
   /** The metric most trials in scope report (usually the only one). */
-  async #defaultMetric(scope: Prisma.TrialWhereInput): Promise<string | null> {
-    const rows = await this.services.db.prisma.trial.groupBy({ by: ['metric'], where: scope, _count: { _all: true }, orderBy: { _count: { metric: 'desc' } }, take: 1 });
-    return rows[0]?.metric ?? null;
+  #defaultMetric(scope: Prisma.TrialWhereInput): Promise<string | null> {
+    return this.#defaultMetrics.get(JSON.stringify(scope), async () => {
+      const rows = await this.services.db.prisma.trial.groupBy({ by: ['metric'], where: scope, _count: { _all: true }, orderBy: { _count: { metric: 'desc' } }, take: 1 });
+      return rows[0]?.metric ?? null;
+    });
   }
 }
 

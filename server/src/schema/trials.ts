@@ -35,7 +35,7 @@ const Leaderboard = builder.objectRef<LeaderboardPage>('Leaderboard').implement(
     paramNames: t.exposeStringList('paramNames', { description: 'The hyper-parameters present on this page: the table columns.' }),
     metric: t.exposeString('metric', { nullable: true }),
     direction: t.expose('direction', { type: MetricDirectionEnum, nullable: true }),
-    totalCount: t.exposeInt('totalCount'),
+    totalCount: t.int({ resolve: (page) => page.totalCount() }),
     hasMore: t.exposeBoolean('hasMore'),
     endCursor: t.exposeString('endCursor', { nullable: true }),
   }),
@@ -44,7 +44,7 @@ const Leaderboard = builder.objectRef<LeaderboardPage>('Leaderboard').implement(
 const TrialConnection = builder.objectRef<LeaderboardPage>('TrialConnection').implement({
   fields: (t) => ({
     nodes: t.expose('rows', { type: [TrialRef] }),
-    totalCount: t.exposeInt('totalCount'),
+    totalCount: t.int({ resolve: (page) => page.totalCount() }),
     hasMore: t.exposeBoolean('hasMore'),
     endCursor: t.exposeString('endCursor', { nullable: true }),
   }),
