@@ -20,7 +20,7 @@ describe('a graceful restart while jobs run', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'anana-detach-'));
     const db = TEST_DATABASE === 'postgres' ? await createScratchDatabase() : undefined;
     try {
-      const total = 60_000;
+      const total = 200_000;
       const env = { ANANA_MAX_CONCURRENT_JOBS: '2', ANANA_STOP_GRACE_MS: '300' };
       const first = await startTestServer({ resultsDir: dir, databaseUrl: db?.url, keepData: true, env });
       useTrainer(first, trainer('stubborn-tree.sh'));
@@ -30,7 +30,8 @@ describe('a graceful restart while jobs run', () => {
         const found = printedPids(await allLogLines(first.gql, tree));
         return found.size === 4 ? found : undefined;
       }, 20_000, 'the pids of the tree');
-      // 60,000 lines written in about 0.6 s: more than the server persists meanwhile, so a backlog builds up.
+      // 200,000 lines written over at least 2 s, faster than any storage here persists them: a backlog builds up,
+      // and the job is still writing when the first server lets go.
       useTrainer(first, trainer('numbered.mjs', total, 500, 5, 4));
       const id = await startJob(first.gql);
       jobIds.push(id);
