@@ -8,7 +8,8 @@ import { publishJobUpdated, QUEUE_TOPIC } from './job-events.ts';
  */
 export class InstanceRegistry {
   #timer: NodeJS.Timeout | undefined;
-  #busy = false;
+  /** The heartbeat in progress, which close() lets finish before the database goes. */
+  #ticking: Promise<void> | undefined;
 
   constructor(
     private readonly services: Services,
@@ -17,25 +18,24 @@ export class InstanceRegistry {
 
   async start(): Promise<void> {
     await this.#beat();
-    this.#timer = setInterval(() => void this.#tick(), this.services.config.heartbeatMs);
+    this.#timer = setInterval(() => {
+      this.#ticking ??= this.#tick().finally(() => (this.#ticking = undefined));
+    }, this.services.config.heartbeatMs);
     this.#timer.unref();
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#ticking;
     await this.services.db.prisma.serverInstance.deleteMany({ where: { id: this.services.instanceId } }).catch(() => {});
   }
 
   async #tick(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
     try {
       await this.#beat();
       await this.reapLostPeers();
     } catch (error) {
       console.error('[instances] heartbeat failed:', (error as Error).message);
-    } finally {
-      this.#busy = false;
     }
   }
 
