@@ -6,6 +6,7 @@ import type { Job } from '../generated/prisma/client.ts';
 import type { Services } from '../services.ts';
 import { FileFollower } from '../logs/file-follower.ts';
 import { JobLogPipeline } from '../logs/log-pipeline.ts';
+import { WriteWatch } from '../logs/write-watch.ts';
 import { JOB_MARKER_ENV, isJobProcessAlive, killJobProcesses } from './process-tree.ts';
 import { jobPaths } from './job-paths.ts';
 import { sampleJobUsage } from './resource-monitor.ts';
@@ -170,6 +171,7 @@ export class LocalRun {
       STDOUT: new FileFollower(this.#paths.stdout, Number(this.job.stdoutOffset)),
       STDERR: new FileFollower(this.#paths.stderr, Number(this.job.stderrOffset)),
     } as const;
+    const writes = new WriteWatch([this.#paths.stdout, this.#paths.stderr]);
     let idleMs = 2;
     try {
       for (;;) {
@@ -189,7 +191,7 @@ export class LocalRun {
           continue;
         }
         if (goneBeforeRound) break;
-        await sleep(idleMs);
+        await writes.sleep(idleMs);
         idleMs = Math.min(idleMs * 2, 25);
       }
       for (const stream of ['STDOUT', 'STDERR'] as const) {
@@ -198,6 +200,7 @@ export class LocalRun {
       }
       return 'ended';
     } finally {
+      writes.close();
       clearInterval(this.#monitor);
       await Promise.all(Object.values(followers).map((f) => f.close()));
     }
