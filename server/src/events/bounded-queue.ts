@@ -44,6 +44,16 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     return new Promise((resolve) => (this.#waiter = resolve));
   }
 
+  /** The next buffered item, left in place (undefined when none is buffered). */
+  peek(): T | undefined {
+    return this.#items[0];
+  }
+
+  /** Takes the next buffered item without waiting (undefined when none is buffered). */
+  shift(): T | undefined {
+    return this.#items.shift();
+  }
+
   /** Takes everything buffered right now without waiting. */
   drain(): T[] {
     const items = this.#items;

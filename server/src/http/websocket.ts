@@ -4,7 +4,10 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ExecutionArgs } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
+import { keepSocketsAlive } from './keep-alive.ts';
 import type { YogaServer } from './yoga.ts';
+
+const KEEP_ALIVE_MS = 12_000;
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -56,10 +59,14 @@ export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: 
       },
     },
     wss,
+    // graphql-ws's keep-alive would drop healthy clients whenever the event loop stalls: ours replaces it.
+    0,
   );
+  const stopKeepAlive = keepSocketsAlive(wss, KEEP_ALIVE_MS);
   return {
     wss,
     async close() {
+      stopKeepAlive();
       for (const client of wss.clients) client.terminate();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -19,6 +19,8 @@ export interface SequenceChunk<T> {
 }
 
 const PAGE = 2_000;
+/** The most items a subscriber that is behind gets in one chunk of merged live batches. */
+const MAX_MERGED = 5_000;
 
 /** Queued when a subscriber's buffer overflowed and its events were dropped. */
 const OVERFLOWED = Symbol('overflowed');
@@ -122,6 +124,15 @@ async function* follow<T extends { seq: number }>(
       }
       const items = source.fromBatch(event).filter((item) => item.seq > last);
       last = event.toSeq;
+      // A subscriber that is behind gets the batches already waiting as one chunk: one execution and one
+      // message instead of one per batch.
+      for (let next = queue.peek(); next !== undefined && items.length < MAX_MERGED && !queue.overflowed; next = queue.peek()) {
+        if (next === OVERFLOWED || next.type !== 'batch' || next.fromSeq > last) break;
+        queue.shift();
+        if (next.toSeq <= last) continue;
+        for (const item of source.fromBatch(next)) if (item.seq > last) items.push(item);
+        last = next.toSeq;
+      }
       yield { items, lastSeq: last, done: false };
     }
   } finally {

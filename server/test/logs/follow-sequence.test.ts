@@ -223,4 +223,19 @@ describe('followSequence with a subscriber that falls behind', () => {
     expect(seqs).toEqual(range(total));
     expect(last).toMatchObject({ done: true, lastSeq: total });
   });
+
+  it('sends the live batches waiting for a subscriber that is behind as one chunk, without gap or duplicate', async () => {
+    const log = fakeLog('job-c');
+    const gen = followSequence(log.events, 'job-c', 0, log.source, { maxQueuedBatches: 64 });
+    const first = gen.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Ten batches published while the subscriber is busy with the first.
+    for (let i = 0; i < 10; i++) log.append(10);
+    log.end();
+    const head = await first;
+    const rest = await drain(gen);
+    const chunks = [head.value as SequenceChunk<LogRecord>, ...rest];
+    expect(chunks.flatMap((c) => c.items.map((r) => r.seq))).toEqual(range(100));
+    expect(chunks.length).toBeLessThanOrEqual(3);
+  });
 });
