@@ -141,7 +141,8 @@ export class PromotionService {
     const hasModel = await stat(modelPath).then((s) => s.isFile() && s.size > 0, () => false);
     const succeeded = job.status === 'SUCCEEDED' && hasModel;
     if (job.logPath) await copyFile(job.logPath, path.join(run.outputDir, 'train.log')).catch(() => {});
-    await this.services.db.prisma.run.update({
+    const { prisma } = this.services.db;
+    const finished = prisma.run.update({
       where: { id: run.id },
       data: {
         status: succeeded ? 'SUCCEEDED' : job.status === 'STOPPED' ? 'STOPPED' : 'FAILED',
@@ -150,8 +151,15 @@ export class PromotionService {
         error: succeeded ? null : (job.error ?? (job.status === 'SUCCEEDED' ? 'the final run wrote no model.onnx' : `final run ${job.status.toLowerCase()}`)),
       },
     });
-    // A failed final run leaves the previous production model in place.
-    if (succeeded) await this.setProduction(run.id, run.promotedBy ?? 'promotion', 'promote');
+    if (succeeded) {
+      // One transaction: nobody sees the run SUCCEEDED while production still points elsewhere.
+      const current = await prisma.modelAlias.findUnique({ where: { alias: PRODUCTION_ALIAS } });
+      await prisma.$transaction([finished, ...this.#productionWrites(run.id, current?.runId ?? null, 'promote', run.promotedBy ?? 'promotion')]);
+      this.services.events.publish(MODELS_TOPIC, { runId: run.id, previousRunId: current?.runId ?? null });
+    } else {
+      // A failed final run leaves the previous production model in place.
+      await finished;
+    }
     await this.releaseLock(run.id);
     this.services.events.publish(RUNS_TOPIC, { runId: run.id });
   }
@@ -176,11 +184,17 @@ export class PromotionService {
     const { prisma } = this.services.db;
     const current = await prisma.modelAlias.findUnique({ where: { alias: PRODUCTION_ALIAS } });
     if (current?.runId === runId) return;
-    await prisma.$transaction([
-      prisma.modelAlias.upsert({ where: { alias: PRODUCTION_ALIAS }, create: { alias: PRODUCTION_ALIAS, runId }, update: { runId } }),
-      prisma.modelAliasEvent.create({ data: { alias: PRODUCTION_ALIAS, runId, previousRunId: current?.runId ?? null, action, actor } }),
-    ]);
+    await prisma.$transaction(this.#productionWrites(runId, current?.runId ?? null, action, actor));
     this.services.events.publish(MODELS_TOPIC, { runId, previousRunId: current?.runId ?? null });
+  }
+
+  /** The production pointer moved to `runId`, and the history entry saying so. */
+  #productionWrites(runId: string, previousRunId: string | null, action: 'promote' | 'rollback' | 'set', actor: string) {
+    const { prisma } = this.services.db;
+    return [
+      prisma.modelAlias.upsert({ where: { alias: PRODUCTION_ALIAS }, create: { alias: PRODUCTION_ALIAS, runId }, update: { runId } }),
+      prisma.modelAliasEvent.create({ data: { alias: PRODUCTION_ALIAS, runId, previousRunId, action, actor } }),
+    ];
   }
 
   async productionRunId(): Promise<string | null> {
