@@ -27,7 +27,7 @@ const RAW_AFTER = `SELECT * FROM "Trial" WHERE metric = $1 AND error IS NULL AND
 /** The parts of the service's work, for the breakdown. */
 const RAW_COUNT = `SELECT count(*) FROM "Trial" WHERE metric = $1 AND error IS NULL AND "rankScore" IS NOT NULL`;
 const RAW_DEFAULT_METRIC = `SELECT metric, count(*) AS n FROM "Trial" WHERE error IS NULL AND "rankScore" IS NOT NULL GROUP BY metric ORDER BY n DESC LIMIT 1`;
-/** The keyset condition as an OR of two comparisons without a lower bound (what the service wrote before). */
+/** The keyset condition as an OR of two comparisons (what the service wrote before it used the row comparison). */
 const RAW_OR_AFTER = `SELECT * FROM "Trial" WHERE metric = $1 AND error IS NULL AND "rankScore" IS NOT NULL AND ("rankScore" > $2 OR ("rankScore" = $2 AND id > $3::uuid)) ORDER BY "rankScore", id LIMIT 51`;
 
 async function generateTrials(services: Services): Promise<number> {

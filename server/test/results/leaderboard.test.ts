@@ -59,6 +59,20 @@ describe('leaderboard', () => {
     const ids = (await server.app.services.db.prisma.trial.findMany({ where: { metric: 'tied_loss' }, orderBy: { id: 'asc' }, select: { number: true } })).map((t) => t.number);
     expect(seen).toEqual(ids);
   });
+
+  it('filters by source and by job', async () => {
+    const file = path.join(dir, 'trial_30.json');
+    await writeFile(file, JSON.stringify({ params: { lr: 0.3 }, score: 0.2, metric: 'hub_loss' }));
+    expect(await server.app.services.trials.ingestFile(file, null, 'HUB')).toBe(true);
+    await writeTrial(31, 0.1, 'hub_loss');
+    const query = `query($source: TrialSource, $jobId: ID) { leaderboard(metric: "hub_loss", source: $source, jobId: $jobId) { totalCount rows { number source } } }`;
+    const hub = (await server.gql(query, { source: 'HUB' })).data.leaderboard;
+    expect(hub).toEqual({ totalCount: 1, rows: [{ number: 30, source: 'HUB' }] });
+    const local = (await server.gql(query, { source: 'LOCAL' })).data.leaderboard;
+    expect(local).toEqual({ totalCount: 1, rows: [{ number: 31, source: 'LOCAL' }] });
+    const otherJob = (await server.gql(query, { jobId: '00000000-0000-4000-8000-000000000000' })).data.leaderboard;
+    expect(otherJob).toEqual({ totalCount: 0, rows: [] });
+  });
 });
 
 describe('ScopeCache', () => {
