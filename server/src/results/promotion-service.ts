@@ -151,15 +151,10 @@ export class PromotionService {
         error: succeeded ? null : (job.error ?? (job.status === 'SUCCEEDED' ? 'the final run wrote no model.onnx' : `final run ${job.status.toLowerCase()}`)),
       },
     });
-    if (succeeded) {
-      // One transaction: nobody sees the run SUCCEEDED while production still points elsewhere.
-      const current = await prisma.modelAlias.findUnique({ where: { alias: PRODUCTION_ALIAS } });
-      await prisma.$transaction([finished, ...this.#productionWrites(run.id, current?.runId ?? null, 'promote', run.promotedBy ?? 'promotion')]);
-      this.services.events.publish(MODELS_TOPIC, { runId: run.id, previousRunId: current?.runId ?? null });
-    } else {
-      // A failed final run leaves the previous production model in place.
-      await finished;
-    }
+    // One transaction: nobody sees the run SUCCEEDED while production still points elsewhere.
+    if (succeeded) await this.#moveProduction(run.id, 'promote', run.promotedBy ?? 'promotion', [finished]);
+    // A failed final run leaves the previous production model in place.
+    else await finished;
     await this.releaseLock(run.id);
     this.services.events.publish(RUNS_TOPIC, { runId: run.id });
   }
@@ -181,20 +176,26 @@ export class PromotionService {
     const run = await this.services.db.prisma.run.findUnique({ where: { id: runId } });
     if (!run) throw new NotFoundError('Run', runId);
     if (run.status !== 'SUCCEEDED' || !run.modelPath) throw new ConflictError(`Run ${runId} has no usable model (status ${run.status})`, { status: run.status });
-    const { prisma } = this.services.db;
-    const current = await prisma.modelAlias.findUnique({ where: { alias: PRODUCTION_ALIAS } });
-    if (current?.runId === runId) return;
-    await prisma.$transaction(this.#productionWrites(runId, current?.runId ?? null, action, actor));
-    this.services.events.publish(MODELS_TOPIC, { runId, previousRunId: current?.runId ?? null });
+    await this.#moveProduction(runId, action, actor);
   }
 
-  /** The production pointer moved to `runId`, and the history entry saying so. */
-  #productionWrites(runId: string, previousRunId: string | null, action: 'promote' | 'rollback' | 'set', actor: string) {
+  /**
+   * Points production at `runId` with its history entry, in one transaction with `alongWith` (which is written
+   * even when production already points there), then tells every replica.
+   */
+  async #moveProduction(runId: string, action: 'promote' | 'rollback' | 'set', actor: string, alongWith: Prisma.PrismaPromise<unknown>[] = []): Promise<void> {
     const { prisma } = this.services.db;
-    return [
+    const current = await prisma.modelAlias.findUnique({ where: { alias: PRODUCTION_ALIAS } });
+    if (current?.runId === runId) {
+      if (alongWith.length) await prisma.$transaction(alongWith);
+      return;
+    }
+    await prisma.$transaction([
+      ...alongWith,
       prisma.modelAlias.upsert({ where: { alias: PRODUCTION_ALIAS }, create: { alias: PRODUCTION_ALIAS, runId }, update: { runId } }),
-      prisma.modelAliasEvent.create({ data: { alias: PRODUCTION_ALIAS, runId, previousRunId, action, actor } }),
-    ];
+      prisma.modelAliasEvent.create({ data: { alias: PRODUCTION_ALIAS, runId, previousRunId: current?.runId ?? null, action, actor } }),
+    ]);
+    this.services.events.publish(MODELS_TOPIC, { runId, previousRunId: current?.runId ?? null });
   }
 
   async productionRunId(): Promise<string | null> {
