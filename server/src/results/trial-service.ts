@@ -179,17 +179,13 @@ export class TrialService {
     const { prisma } = this.services.db;
     if (query.jobId && !UUID_PATTERN.test(query.jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
     if (!Number.isInteger(query.first) || query.first < 1 || query.first > 500) throw new InvalidInputError('first must be from 1 to 500', { field: 'first' });
-    const scope: Prisma.TrialWhereInput = {
-      ...(query.jobId && { jobId: query.jobId }),
-      ...(query.source && { source: query.source }),
-      ...(!query.includeInvalid && { error: null, rankScore: { not: null } }),
-    };
-    const metric = query.metric ?? (await this.#defaultMetric(scope));
+    const metric = query.metric ?? (await this.#defaultMetric(query));
     if (!metric) return { rows: [], metric: null, direction: null, totalCount: async () => 0, hasMore: false, endCursor: null, paramNames: [] };
-    const where: Prisma.TrialWhereInput = { ...scope, metric };
     const cursor = query.after ? decodeCursor(query.after) : undefined;
-    const rows = await this.#page({ ...query, metric }, cursor);
-    const totalCount = () => this.#counts.get(JSON.stringify(where), () => prisma.trial.count({ where }));
+    const rows = await this.#page(query, metric, cursor);
+    const counted = new TrialFilter(query, metric);
+    const totalCount = () =>
+      this.#counts.get(counted.key, async () => (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "Trial" WHERE ${counted.where}`, ...counted.params))[0]!.n);
     const page = rows.slice(0, query.first);
     const last = page.at(-1);
     const paramNames = [...new Set(page.flatMap((t) => Object.keys((t.params ?? {}) as object)))].sort();
@@ -209,24 +205,55 @@ export class TrialService {
    * starts the index range at the cursor, and the query builder's own overhead was as large as the query's.
    * The rows come back exactly as `findMany` would return them (same adapter deserialisation).
    */
-  #page(query: LeaderboardQuery & { metric: string }, cursor: { rank: number; id: string } | undefined): Promise<Trial[]> {
-    const params: unknown[] = [query.metric];
-    const where = ['metric = $1'];
-    const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
-    if (query.jobId) where.push(`"jobId" = ${param(query.jobId, '::uuid')}`);
-    if (query.source) where.push(`source = ${param(query.source, '::"TrialSource"')}`);
-    if (!query.includeInvalid) where.push('error IS NULL', '"rankScore" IS NOT NULL');
-    if (cursor) where.push(`("rankScore", id) > (${param(cursor.rank, '::float8')}, ${param(cursor.id, '::uuid')})`);
-    const sql = `SELECT * FROM "Trial" WHERE ${where.join(' AND ')} ORDER BY "rankScore" ASC NULLS LAST, id ASC LIMIT ${param(query.first + 1, '::int')}`;
-    return this.services.db.prisma.$queryRawUnsafe<Trial[]>(sql, ...params);
+  #page(query: LeaderboardQuery, metric: string, cursor: { rank: number; id: string } | undefined): Promise<Trial[]> {
+    const filter = new TrialFilter(query, metric);
+    if (cursor) filter.and(`("rankScore", id) > (${filter.param(cursor.rank, '::float8')}, ${filter.param(cursor.id, '::uuid')})`);
+    const sql = `SELECT * FROM "Trial" WHERE ${filter.where} ORDER BY "rankScore" ASC NULLS LAST, id ASC LIMIT ${filter.param(query.first + 1, '::int')}`;
+    return this.services.db.prisma.$queryRawUnsafe<Trial[]>(sql, ...filter.params);
   }
 
   /** The metric most trials in scope report (usually the only one). */
-  #defaultMetric(scope: Prisma.TrialWhereInput): Promise<string | null> {
-    return this.#defaultMetrics.get(JSON.stringify(scope), async () => {
-      const rows = await this.services.db.prisma.trial.groupBy({ by: ['metric'], where: scope, _count: { _all: true }, orderBy: { _count: { metric: 'desc' } }, take: 1 });
+  #defaultMetric(query: LeaderboardQuery): Promise<string | null> {
+    const filter = new TrialFilter(query);
+    return this.#defaultMetrics.get(filter.key, async () => {
+      const sql = `SELECT metric FROM "Trial" WHERE ${filter.where} GROUP BY metric ORDER BY count(*) DESC LIMIT 1`;
+      const rows = await this.services.db.prisma.$queryRawUnsafe<{ metric: string }[]>(sql, ...filter.params);
       return rows[0]?.metric ?? null;
     });
+  }
+}
+
+/**
+ * The trials a leaderboard query covers, as SQL conditions with positional parameters: the one definition that
+ * the page, the count and the default metric share (and the key their cached answers are kept under).
+ */
+class TrialFilter {
+  readonly params: unknown[] = [];
+  readonly #clauses: string[] = [];
+
+  constructor(query: Pick<LeaderboardQuery, 'jobId' | 'source' | 'includeInvalid'>, metric?: string) {
+    if (metric !== undefined) this.and(`metric = ${this.param(metric)}`);
+    if (query.jobId) this.and(`"jobId" = ${this.param(query.jobId, '::uuid')}`);
+    if (query.source) this.and(`source = ${this.param(query.source, '::"TrialSource"')}`);
+    if (!query.includeInvalid) this.and('error IS NULL').and('"rankScore" IS NOT NULL');
+  }
+
+  /** The placeholder of a new parameter, with an optional cast. */
+  param(value: unknown, cast = ''): string {
+    return `$${this.params.push(value)}${cast}`;
+  }
+
+  and(clause: string): this {
+    this.#clauses.push(clause);
+    return this;
+  }
+
+  get where(): string {
+    return this.#clauses.length ? this.#clauses.join(' AND ') : 'TRUE';
+  }
+
+  get key(): string {
+    return JSON.stringify([this.where, this.params]);
   }
 }
 
