@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, startServerProcess, type ServerProcess } from '../../server/test/support/server-process.ts';
+import { waitFor } from '../../server/test/support/test-server.ts';
 import { checkDelivery, child, fmt, fromQuantiles, log, newResult, PROJECT_ROOT, round, runIfMain, scratchDatabase, sleep, SubscriberProcess, summarize, type BenchResult, type Verdict } from '../lib/common.ts';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,16 +34,6 @@ async function mustGql<T = any>(server: ServerProcess, query: string, variables?
 }
 
 const startJob = async (server: ServerProcess, flavor = 'cpu') => (await mustGql(server, 'mutation($f: String) { startJob(input: { trials: 1, flavor: $f }) { id } }', { f: flavor })).startJob.id as string;
-
-async function waitUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export async function run(): Promise<BenchResult> {
   log(`scale/replicas: ${fmt(JOBS, 0)} jobs through 3 replicas; ${IDLE_JOBS} idle dispatches; ${fmt(RATE, 0)} lines/s across replicas; ${KILLS} worker kills`);
@@ -75,10 +66,10 @@ export async function run(): Promise<BenchResult> {
       }),
     );
     const submittedMs = performance.now() - t0;
-    await waitUntil('every job to end', 300_000, async () => {
+    await waitFor(async () => {
       const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "Job" WHERE status IN ('QUEUED', 'RUNNING')`);
       return rows[0].n === 0;
-    });
+    }, 300_000, 'every job to end');
     const allDoneMs = performance.now() - t0;
     const { rows: jobs } = await sql.query(
       `SELECT id, status, attempt, "ownerId", extract(epoch FROM ("startedAt" - "createdAt")) * 1000 AS wait FROM "Job" WHERE id = ANY($1::uuid[])`,
@@ -101,10 +92,10 @@ export async function run(): Promise<BenchResult> {
       const samples: number[] = [];
       for (let i = 0; i < IDLE_JOBS; i++) {
         const id = await startJob(via[i % via.length]);
-        const row = await waitUntil('the job to end', 30_000, async () => {
+        const row = await waitFor(async () => {
           const { rows } = await sql.query(`SELECT status, extract(epoch FROM ("startedAt" - "createdAt")) * 1000 AS latency FROM "Job" WHERE id = $1`, [id]);
           return rows[0] && !['QUEUED', 'RUNNING'].includes(rows[0].status) ? rows[0] : undefined;
-        });
+        }, 30_000, 'the job to end');
         samples.push(Number(row.latency));
       }
       return summarize(samples);
@@ -131,10 +122,10 @@ export async function run(): Promise<BenchResult> {
       const streamId = await startJob(replicaC, 'stream');
       cross.go(streamId);
       local.go(streamId);
-      const owner = await waitUntil('replica A to run the stream job', 20_000, async () => {
+      const owner = await waitFor(async () => {
         const { rows } = await sql.query(`SELECT "ownerId", status FROM "Job" WHERE id = $1`, [streamId]);
         return rows[0]?.status === 'RUNNING' ? rows[0].ownerId : undefined;
-      });
+      }, 20_000, 'replica A to run the stream job');
       if (owner !== 'replica-0') throw new Error(`the stream job ran on ${owner}, not replica A`);
       // The subscriptions have read their (empty) history by now: the lines are measured live.
       await sleep(1_500);
@@ -170,20 +161,20 @@ export async function run(): Promise<BenchResult> {
         }
       };
       workers.push({ pid: worker.pid as number, kill });
-      await waitUntil('the worker to be healthy', 60_000, async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 60_000, 'the worker to be healthy');
       const id = await startJob(a, 'gpu');
-      const running = await waitUntil('the worker to run the job', 20_000, async () => {
+      const running = await waitFor(async () => {
         const { rows } = await sql.query(`SELECT status, pid, host FROM "Job" WHERE id = $1`, [id]);
         return rows[0]?.status === 'RUNNING' && rows[0].pid ? rows[0] : undefined;
-      });
+      }, 20_000, 'the worker to run the job');
       if (running.host !== 'bench-worker') throw new Error(`the gpu job ran on ${running.host}`);
       kill();
       process.kill(-running.pid, 'SIGKILL');
       const killedAt = Date.now();
-      const lost = await waitUntil('the job to be marked LOST', 60_000, async () => {
+      const lost = await waitFor(async () => {
         const { rows } = await sql.query(`SELECT status, error FROM "Job" WHERE id = $1`, [id]);
         return rows[0]?.status === 'LOST' ? rows[0] : undefined;
-      });
+      }, 60_000, 'the job to be marked LOST');
       detections.push(Date.now() - killedAt);
       reasons.push(lost.error);
       await worker;
