@@ -1,13 +1,87 @@
 import type { Server } from 'node:http';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
 import { keepSocketsAlive } from './keep-alive.ts';
+import { isSharedResult, sharedResultJson } from './shared-events.ts';
 import type { YogaServer } from './yoga.ts';
 
 const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * Stands in for a shared result's payload while graphql-ws serialises a `next` message; the socket's send puts
+ * the result's JSON, serialised once for all sockets, in its place (graphql-ws writes the payload last).
+ */
+const PLACEHOLDER = '\u0000anana-shared-payload';
+const PLACEHOLDER_TAIL = `"payload":${JSON.stringify(PLACEHOLDER)}}`;
+
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+/**
+ * graphql-ws's server over `ws` sockets: what graphql-ws/use/ws does, plus one serialisation of a shared
+ * subscription result for all sockets (stringifying a 1,000-line batch once per subscriber was most of the cost
+ * of fan-out), and without its keep-alive (ours tolerates event-loop stalls).
+ */
+function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<string, unknown>, Extra>) {
+  /** The JSON for the placeholder of the message being serialised right now (stringify and send are one step). */
+  let pendingJson: string | undefined;
+  const server = makeServer<Record<string, unknown>, Extra>({
+    ...options,
+    onNext: (_ctx, _id, _payload, _args, result) => (isSharedResult(result) ? result : undefined),
+    jsonMessageReplacer(key, value) {
+      if (key === 'payload' && isSharedResult(value)) {
+        pendingJson = sharedResultJson(value);
+        return PLACEHOLDER;
+      }
+      return value;
+    },
+  });
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('error', (error) => console.error('[ws] server error:', error));
+  wss.on('connection', (socket, request) => {
+    socket.once('error', (error) => {
+      console.error('[ws] socket error:', error);
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send(data) {
+          if (pendingJson !== undefined) {
+            if (data.endsWith(PLACEHOLDER_TAIL)) data = `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":${pendingJson}}`;
+            pendingJson = undefined;
+          }
+          return new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          });
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (message) => {
+            try {
+              await handle(String(message));
+            } catch (error) {
+              console.error('[ws] message handling failed:', error);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => void closed(code, String(reason)));
+  });
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+    },
+  };
+}
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -20,7 +94,8 @@ interface EnvelopedRoot {
  */
 export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: string | undefined) {
   const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload: 1_000_000 });
-  const disposable = useServer(
+  const disposable = serveGraphqlWs(
+    wss,
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
@@ -58,9 +133,6 @@ export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: 
         return args;
       },
     },
-    wss,
-    // graphql-ws's keep-alive would drop healthy clients whenever the event loop stalls: ours replaces it.
-    0,
   );
   const stopKeepAlive = keepSocketsAlive(wss, KEEP_ALIVE_MS);
   return {
@@ -69,6 +141,7 @@ export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: 
       stopKeepAlive();
       for (const client of wss.clients) client.terminate();
       await disposable.dispose();
+      wss.removeAllListeners();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

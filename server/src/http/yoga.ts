@@ -7,6 +7,7 @@ import { maskError } from '../errors/mask-error.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
 import { bearerToken, isAuthorized } from './auth.ts';
+import { useSharedEventResults } from './shared-events.ts';
 
 export interface ServerContext {
   connectionParams?: Record<string, unknown>;
@@ -54,6 +55,7 @@ export function createYogaServer(services: Services) {
         blockFieldSuggestion: { enabled: false },
       }),
       requireTokenForWrites(),
+      useSharedEventResults(),
     ],
   });
 }

@@ -9,6 +9,11 @@ export interface SequenceSource<T extends { seq: number }> {
   fromBatch(event: Extract<LogEvent, { type: 'batch' }>): T[];
   /** Whether the job has ended and every item is persisted (nothing more will come). */
   isComplete(): Promise<{ complete: boolean; lastSeq: number }>;
+  /**
+   * Identifies what `fromBatch` keeps (e.g. the level filter): subscribers whose sources have the same key get the
+   * same chunk object for a live batch, so that its GraphQL result and JSON can be computed once for all of them.
+   */
+  readonly shareKey?: string;
 }
 
 export interface SequenceChunk<T> {
@@ -24,6 +29,20 @@ const MAX_MERGED = 5_000;
 
 /** Queued when a subscriber's buffer overflowed and its events were dropped. */
 const OVERFLOWED = Symbol('overflowed');
+
+type BatchEvent = Extract<LogEvent, { type: 'batch' }>;
+
+/** One chunk per live batch and source key, shared by every subscriber that is caught up (never mutated). */
+const sharedChunks = new WeakMap<BatchEvent, Map<string, SequenceChunk<unknown>>>();
+
+function sharedChunk<T extends { seq: number }>(event: BatchEvent, source: SequenceSource<T>): SequenceChunk<T> {
+  if (source.shareKey === undefined) return { items: source.fromBatch(event), lastSeq: event.toSeq, done: false };
+  let byKey = sharedChunks.get(event);
+  if (!byKey) sharedChunks.set(event, (byKey = new Map()));
+  let chunk = byKey.get(source.shareKey) as SequenceChunk<T> | undefined;
+  if (!chunk) byKey.set(source.shareKey, (chunk = Object.freeze({ items: source.fromBatch(event), lastSeq: event.toSeq, done: false })));
+  return chunk;
+}
 
 /**
  * History after `afterSeq`, then live items, with no gap and no duplicate.
@@ -121,6 +140,15 @@ async function* follow<T extends { seq: number }>(
       if (event.type === 'persisted' || event.fromSeq > last) {
         yield* catchUp(event.type === 'batch' ? event.fromSeq : event.toSeq);
         if (event.type === 'persisted') continue;
+      }
+      const next = queue.peek();
+      const mergeable = next !== undefined && next !== OVERFLOWED && next.type === 'batch' && next.fromSeq <= event.toSeq && !queue.overflowed;
+      if (event.fromSeq === last && !mergeable) {
+        // Caught up (the batch starts where delivery stands, nothing else waiting): the same chunk as every other
+        // subscriber of this batch gets.
+        last = event.toSeq;
+        yield sharedChunk(event, source);
+        continue;
       }
       const items = source.fromBatch(event).filter((item) => item.seq > last);
       last = event.toSeq;

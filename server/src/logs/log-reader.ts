@@ -41,6 +41,7 @@ export function logSource(services: Services, jobId: string, levels?: LogLevel[]
       return { items, more: persisted.length === limit || items.length === limit };
     },
     fromBatch: (event) => (wanted ? event.lines.filter(keep) : event.lines),
+    shareKey: `logs:${wanted ? [...wanted].sort().join(',') : '*'}`,
     isComplete: () => jobCompletion(services, jobId),
   };
 }
@@ -60,6 +61,7 @@ export function metricSource(services: Services, jobId: string, names?: string[]
       return { items: items.length ? items : merged, more: true };
     },
     fromBatch: (event) => (wanted ? event.metrics.filter(keep) : event.metrics),
+    shareKey: `metrics:${wanted ? JSON.stringify([...wanted].sort()) : '*'}`,
     isComplete: () => jobCompletion(services, jobId),
   };
 }

@@ -82,9 +82,15 @@ const checkSeq = (name: string, value: number | null | undefined) => {
   return value ?? 0;
 };
 
+/** A shared chunk (see followSequence) makes a shared batch, whose result the subscriptions can share. */
+const sharedBatches = new WeakMap<object, Batch<unknown>>();
+
 async function* batches<T extends { seq: number }>(jobId: string, chunks: AsyncGenerator<{ items: T[]; lastSeq: number; done: boolean }>): AsyncGenerator<Batch<T>> {
   for await (const chunk of chunks) {
-    if (chunk.items.length || chunk.done) yield { jobId, ...chunk };
+    if (!chunk.items.length && !chunk.done) continue;
+    let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
+    if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
+    yield batch;
   }
 }
 

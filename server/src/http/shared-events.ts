@@ -1,0 +1,150 @@
+import type { Plugin } from 'graphql-yoga';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  print,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+} from 'graphql';
+import type { Context } from '../context.ts';
+
+/**
+ * Subscription fields whose resolver returns the event unchanged and ignores its arguments: the result of one
+ * event depends only on the event, the selection set and the variables used inside it.
+ */
+export const SHARED_EVENT_FIELDS = new Set(['jobLogs', 'jobMetrics']);
+
+/** Results computed once per (event object, operation): a thousand subscribers of one job share one execution. */
+const resultsByEvent = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
+/** The results that came from that cache; their JSON is computed once too (see `sharedResultJson`). */
+const sharedResults = new WeakSet<object>();
+const jsonOfResult = new WeakMap<object, string>();
+
+/** Counts since start-up: events executed, and deliveries served from another subscriber's execution. */
+export const sharedEventStats = { executed: 0, reused: 0, serialised: 0 };
+
+/** Whether `result` is a shared subscription result, the same object for every subscriber of the event. */
+export function isSharedResult(result: unknown): result is ExecutionResult {
+  return typeof result === 'object' && result !== null && sharedResults.has(result);
+}
+
+/** JSON of a shared result, serialised on first use and reused for every other socket. */
+export function sharedResultJson(result: ExecutionResult): string {
+  let json = jsonOfResult.get(result);
+  if (json === undefined) {
+    jsonOfResult.set(result, (json = JSON.stringify(result)));
+    sharedEventStats.serialised++;
+  }
+  return json;
+}
+
+function countVariables(node: ASTNode, counts: Map<string, number>) {
+  visit(node, {
+    VariableDefinition: () => false,
+    Variable(variable) {
+      counts.set(variable.name.value, (counts.get(variable.name.value) ?? 0) + 1);
+    },
+  });
+}
+
+/**
+ * The key under which subscribers may share results, or undefined when the operation is not one of the shared
+ * fields alone. Variables used only in the root field's arguments (jobId, afterSeq, levels: consumed when the
+ * stream is set up) are left out; any other variable (an @include, say) is part of the key.
+ */
+export function shareKey(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined, authenticated: boolean): string | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== 'subscription' || operation.selectionSet.selections.length !== 1) return undefined;
+  const root = operation.selectionSet.selections[0] as FieldNode;
+  if (root.kind !== Kind.FIELD || root.directives?.length || !SHARED_EVENT_FIELDS.has(root.name.value)) return undefined;
+  const all = new Map<string, number>();
+  countVariables(document, all);
+  const inRootArguments = new Map<string, number>();
+  for (const argument of root.arguments ?? []) countVariables(argument, inRootArguments);
+  const used: Record<string, unknown> = {};
+  for (const [name, count] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
+    if (count > (inRootArguments.get(name) ?? 0)) used[name] = variables?.[name] ?? null;
+  }
+  return `${authenticated ? 'a' : 'n'}\u0000${operationName ?? ''}\u0000${JSON.stringify(used)}\u0000${print(document)}`;
+}
+
+/** An async iterator of `fn(item)` that hands return() straight to the source (a quiet job must not hold it). */
+function mapEvents(source: AsyncIterator<unknown>, fn: (event: unknown) => ExecutionResult | Promise<ExecutionResult>, document: DocumentNode): AsyncGenerator<ExecutionResult> {
+  const located = (error: unknown) =>
+    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined, nodes: document.definitions });
+  return {
+    async next() {
+      let step: IteratorResult<unknown>;
+      try {
+        step = await source.next();
+      } catch (error) {
+        throw located(error);
+      }
+      if (step.done) return { value: undefined, done: true };
+      return { value: await fn(step.value), done: false };
+    },
+    async return() {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } as AsyncGenerator<ExecutionResult>;
+}
+
+async function sharedSubscribe(args: ExecutionArgs, key: string) {
+  const stream = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  return mapEvents(
+    source,
+    (event) => {
+      if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+      let results = resultsByEvent.get(event);
+      if (!results) resultsByEvent.set(event, (results = new Map()));
+      let result = results.get(key);
+      if (result) sharedEventStats.reused++;
+      else {
+        sharedEventStats.executed++;
+        const remember = (r: ExecutionResult) => {
+          // A result with errors is not shared: graphql-ws formats errors per message.
+          if (!r.errors) sharedResults.add(r);
+          return r;
+        };
+        const executed = execute({ ...args, rootValue: event });
+        result = executed instanceof Promise ? executed.then(remember) : remember(executed);
+        results.set(key, result);
+      }
+      return result;
+    },
+    args.document,
+  );
+}
+
+/**
+ * Executes each event of `jobLogs`/`jobMetrics` once for all subscribers that receive the same event object with
+ * the same operation (followSequence hands every caught-up subscriber of a live batch the same chunk). Without it
+ * every subscriber executes, and every socket serialises, the same batch: at 1,000 subscribers that is the
+ * server's whole CPU. History, catch-up and merged chunks are per subscriber and execute per subscriber as before.
+ */
+export function useSharedEventResults(): Plugin<Context> {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      const key = shareKey(args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined, !!args.contextValue?.authenticated);
+      if (key === undefined) return;
+      setSubscribeFn(((subscribeArgs: ExecutionArgs) => sharedSubscribe(subscribeArgs, key)) as never);
+    },
+  };
+}

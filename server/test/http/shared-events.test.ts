@@ -1,0 +1,106 @@
+import { parse } from 'graphql';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedEventStats, shareKey } from '../../src/http/shared-events.ts';
+import { range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
+import { collectSubscription, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
+
+describe('shareKey', () => {
+  const key = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => shareKey(parse(query), operationName, variables, true);
+
+  it('shares jobLogs and jobMetrics whatever the root arguments are', () => {
+    const q = 'subscription($id: ID!, $after: Int) { jobLogs(jobId: $id, afterSeq: $after) { lastSeq lines { seq text } } }';
+    expect(key(q, { id: 'a', after: 1 })).toBeDefined();
+    expect(key(q, { id: 'a', after: 1 })).toBe(key(q, { id: 'b', after: 500 }));
+    expect(key('subscription($id: ID!) { jobMetrics(jobId: $id) { lastSeq points { name value } } }', { id: 'a' })).toBeDefined();
+  });
+
+  it('keeps variables used inside the selection in the key', () => {
+    const q = 'subscription($id: ID!, $text: Boolean!) { jobLogs(jobId: $id) { lastSeq lines { seq text @include(if: $text) } } }';
+    expect(key(q, { id: 'a', text: true })).not.toBe(key(q, { id: 'a', text: false }));
+    expect(key(q, { id: 'a', text: true })).toBe(key(q, { id: 'b', text: true }));
+  });
+
+  it('separates different selections, operations and authentication', () => {
+    const a = 'subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq lines { seq } } }';
+    const b = 'subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq lines { seq text } } }';
+    expect(key(a, { id: 'x' })).not.toBe(key(b, { id: 'x' }));
+    expect(shareKey(parse(a), undefined, { id: 'x' }, true)).not.toBe(shareKey(parse(a), undefined, { id: 'x' }, false));
+  });
+
+  it('does not share other subscriptions, several root fields or a directive on the root field', () => {
+    expect(key('subscription($id: ID!) { jobUpdated(id: $id) { id status } }', { id: 'a' })).toBeUndefined();
+    expect(key('subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq } jobMetrics(jobId: $id) { lastSeq } }', { id: 'a' })).toBeUndefined();
+    expect(key('subscription($id: ID!, $on: Boolean!) { jobLogs(jobId: $id) @include(if: $on) { lastSeq } }', { id: 'a', on: true })).toBeUndefined();
+    expect(key('query { jobs { id } }')).toBeUndefined();
+  });
+});
+
+interface LogBatch {
+  jobLogs: { lastSeq: number; done: boolean; lines: { seq: number; text: string; level?: string }[] };
+}
+
+describe('subscribers of one job share each live batch', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.close());
+
+  const ALL = 'subscription($id: ID!, $after: Int) { jobLogs(jobId: $id, afterSeq: $after) { lastSeq done lines { seq text level } } }';
+  const WARNINGS = 'subscription($id: ID!) { jobLogs(jobId: $id, levels: [WARNING]) { lastSeq done lines { seq text level } } }';
+  const NO_TEXT = 'subscription($id: ID!, $text: Boolean!) { jobLogs(jobId: $id) { lastSeq done lines { seq text @include(if: $text) } } }';
+
+  const lines = (batches: LogBatch[]) => batches.flatMap((b) => b.jobLogs.lines);
+  const untilDone = (items: LogBatch[]) => items.at(-1)?.jobLogs.done === true;
+
+  it('gives every subscriber exactly its own lines while most batches are executed once for all of them', async () => {
+    const total = 3_000;
+    // 60 chunks of 50 lines, 50 ms apart: live batches, every 10th line a WARNING.
+    useTrainer(server, trainer('numbered.mjs', total, 50, 50, 0, 10));
+    const id = await startJob(server.gql);
+    const clients: Client[] = Array.from({ length: 12 }, () => server.wsClient());
+    const before = { ...sharedEventStats };
+    const subscriptions = [
+      ...clients.slice(0, 8).map((c) => collectSubscription<LogBatch>(c, ALL, { id }, untilDone)),
+      ...clients.slice(8, 10).map((c) => collectSubscription<LogBatch>(c, WARNINGS, { id }, untilDone)),
+      collectSubscription<LogBatch>(clients[10], NO_TEXT, { id, text: false }, untilDone),
+      collectSubscription<LogBatch>(clients[11], NO_TEXT, { id, text: true }, untilDone),
+    ];
+    const results = await Promise.all(subscriptions);
+    expect((await waitForJob(server.gql, id)).status).toBe('SUCCEEDED');
+    const expected = range(total).map((i) => (i % 10 === 0 ? `WARNING line ${i}` : `line ${i}`));
+    for (const batches of results.slice(0, 8)) {
+      expect(lines(batches).map((l) => l.seq)).toEqual(range(total));
+      expect(lines(batches).map((l) => l.text)).toEqual(expected);
+      expect(batches.at(-1)!.jobLogs.lastSeq).toBe(total);
+    }
+    for (const batches of results.slice(8, 10)) {
+      expect(lines(batches).map((l) => l.seq)).toEqual(range(total / 10).map((i) => i * 10));
+      expect(new Set(lines(batches).map((l) => l.level))).toEqual(new Set(['WARNING']));
+    }
+    expect(lines(results[10]).map((l) => l.seq)).toEqual(range(total));
+    expect(lines(results[10]).every((l) => !('text' in l))).toBe(true);
+    expect(lines(results[11]).map((l) => l.text)).toEqual(expected);
+    const executed = sharedEventStats.executed - before.executed;
+    const reused = sharedEventStats.reused - before.reused;
+    // Without sharing every subscriber executes every batch itself (reused stays 0).
+    expect(reused).toBeGreaterThan(executed);
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it('serialises a shared batch once for all sockets, and the message is what the client would parse anyway', async () => {
+    useTrainer(server, trainer('numbered.mjs', 1_000, 50, 50));
+    const id = await startJob(server.gql);
+    const clients = Array.from({ length: 6 }, () => server.wsClient());
+    const before = { ...sharedEventStats };
+    const results = await Promise.all(clients.map((c) => collectSubscription<LogBatch>(c, ALL, { id }, untilDone)));
+    for (const batches of results) expect(lines(batches).map((l) => l.text)).toEqual(range(1_000).map((i) => `line ${i}`));
+    const serialised = sharedEventStats.serialised - before.serialised;
+    const reused = sharedEventStats.reused - before.reused;
+    expect(serialised).toBeGreaterThan(0);
+    expect(serialised).toBeLessThan(reused);
+    await waitFor(async () => (await waitForJob(server.gql, id)).status === 'SUCCEEDED');
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+});
