@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
 import { keepSocketsAlive } from './keep-alive.ts';
+import { SendScheduler } from './send-scheduler.ts';
 import { isSharedResult, sharedResultJson } from './shared-events.ts';
 import type { YogaServer } from './yoga.ts';
 
@@ -30,6 +31,7 @@ interface Extra {
 function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<string, unknown>, Extra>) {
   /** The JSON for the placeholder of the message being serialised right now (stringify and send are one step). */
   let pendingJson: string | undefined;
+  const sends = new SendScheduler();
   const server = makeServer<Record<string, unknown>, Extra>({
     ...options,
     onNext: (_ctx, _id, _payload, _args, result) => (isSharedResult(result) ? result : undefined),
@@ -56,10 +58,16 @@ function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<stri
             if (data.endsWith(PLACEHOLDER_TAIL)) data = `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":${pendingJson}}`;
             pendingJson = undefined;
           }
-          return new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          });
+          return new Promise<void>((resolve, reject) =>
+            sends.run(() => {
+              if (socket.readyState !== socket.OPEN) return resolve();
+              try {
+                socket.send(data, (error) => (error ? reject(error) : resolve()));
+              } catch (error) {
+                reject(error as Error);
+              }
+            }),
+          );
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>

@@ -32,15 +32,25 @@ const OVERFLOWED = Symbol('overflowed');
 
 type BatchEvent = Extract<LogEvent, { type: 'batch' }>;
 
-/** One chunk per live batch and source key, shared by every subscriber that is caught up (never mutated). */
+/** One chunk per run of live batches and source key, shared by every subscriber that takes that run (never mutated). */
 const sharedChunks = new WeakMap<BatchEvent, Map<string, SequenceChunk<unknown>>>();
+const batchIds = new WeakMap<BatchEvent, number>();
+let nextBatchId = 0;
+const batchId = (event: BatchEvent) => {
+  let id = batchIds.get(event);
+  if (id === undefined) batchIds.set(event, (id = ++nextBatchId));
+  return id;
+};
 
-function sharedChunk<T extends { seq: number }>(event: BatchEvent, source: SequenceSource<T>): SequenceChunk<T> {
-  if (source.shareKey === undefined) return { items: source.fromBatch(event), lastSeq: event.toSeq, done: false };
-  let byKey = sharedChunks.get(event);
-  if (!byKey) sharedChunks.set(event, (byKey = new Map()));
-  let chunk = byKey.get(source.shareKey) as SequenceChunk<T> | undefined;
-  if (!chunk) byKey.set(source.shareKey, (chunk = Object.freeze({ items: source.fromBatch(event), lastSeq: event.toSeq, done: false })));
+function sharedChunk<T extends { seq: number }>(run: BatchEvent[], source: SequenceSource<T>): SequenceChunk<T> {
+  const lastSeq = run[run.length - 1].toSeq;
+  const items = () => (run.length === 1 ? source.fromBatch(run[0]) : run.flatMap((event) => source.fromBatch(event)));
+  if (source.shareKey === undefined) return { items: items(), lastSeq, done: false };
+  let byKey = sharedChunks.get(run[0]);
+  if (!byKey) sharedChunks.set(run[0], (byKey = new Map()));
+  const key = `${source.shareKey}\u0000${batchId(run[run.length - 1])}`;
+  let chunk = byKey.get(key) as SequenceChunk<T> | undefined;
+  if (!chunk) byKey.set(key, (chunk = Object.freeze({ items: items(), lastSeq, done: false })));
   return chunk;
 }
 
@@ -141,25 +151,30 @@ async function* follow<T extends { seq: number }>(
         yield* catchUp(event.type === 'batch' ? event.fromSeq : event.toSeq);
         if (event.type === 'persisted') continue;
       }
-      const next = queue.peek();
-      const mergeable = next !== undefined && next !== OVERFLOWED && next.type === 'batch' && next.fromSeq <= event.toSeq && !queue.overflowed;
-      if (event.fromSeq === last && !mergeable) {
-        // Caught up (the batch starts where delivery stands, nothing else waiting): the same chunk as every other
-        // subscriber of this batch gets.
-        last = event.toSeq;
-        yield sharedChunk(event, source);
+      // A subscriber that is behind gets the batches already waiting as one chunk: one execution and one message
+      // instead of one per batch.
+      const run: BatchEvent[] = [event];
+      let exact = event.fromSeq === last;
+      let end = event.toSeq;
+      for (let next = queue.peek(); next !== undefined && end - event.fromSeq < MAX_MERGED && !queue.overflowed; next = queue.peek()) {
+        if (next === OVERFLOWED || next.type !== 'batch' || next.fromSeq > end) break;
+        queue.shift();
+        if (next.toSeq <= end) continue;
+        if (next.fromSeq !== end) exact = false;
+        run.push(next);
+        end = next.toSeq;
+      }
+      if (exact) {
+        // The batches start where delivery stands and follow each other exactly: the same chunk as every other
+        // subscriber that takes the same run of batches gets (all of them, when they keep up).
+        last = end;
+        yield sharedChunk(run, source);
         continue;
       }
-      const items = source.fromBatch(event).filter((item) => item.seq > last);
-      last = event.toSeq;
-      // A subscriber that is behind gets the batches already waiting as one chunk: one execution and one
-      // message instead of one per batch.
-      for (let next = queue.peek(); next !== undefined && items.length < MAX_MERGED && !queue.overflowed; next = queue.peek()) {
-        if (next === OVERFLOWED || next.type !== 'batch' || next.fromSeq > last) break;
-        queue.shift();
-        if (next.toSeq <= last) continue;
-        for (const item of source.fromBatch(next)) if (item.seq > last) items.push(item);
-        last = next.toSeq;
+      const items: T[] = [];
+      for (const batch of run) {
+        for (const item of source.fromBatch(batch)) if (item.seq > last) items.push(item);
+        last = Math.max(last, batch.toSeq);
       }
       yield { items, lastSeq: last, done: false };
     }
