@@ -18,7 +18,8 @@ export const maskError: NonNullable<MaskError> = (error, message, isDev) => {
     }
     return typed;
   }
-  if (error instanceof GraphQLError && !error.originalError) return error;
+  // GraphQL's own errors (validation, variable coercion, which wraps the scalar's GraphQLError) are the client's.
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
   console.error('[graphql] unexpected error:', original);
   return yogaMaskError(error, message, isDev);
 };

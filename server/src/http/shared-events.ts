@@ -70,12 +70,13 @@ export function shareKey(document: DocumentNode, operationName: string | null | 
   for (const argument of root.arguments ?? []) countVariables(argument, inRootArguments);
   const used: Record<string, unknown> = {};
   for (const [name, count] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
-    if (count > (inRootArguments.get(name) ?? 0)) used[name] = variables?.[name] ?? null;
+    // An absent variable (its default applies) and an explicit null are different inputs.
+    if (count > (inRootArguments.get(name) ?? 0)) used[name] = variables && name in variables ? { value: variables[name] } : 'absent';
   }
   return `${authenticated ? 'a' : 'n'}\u0000${operationName ?? ''}\u0000${JSON.stringify(used)}\u0000${print(document)}`;
 }
 
-/** An async iterator of `fn(item)` that hands return() straight to the source (a quiet job must not hold it). */
+/** An async iterator of `fn(item)` that passes return() on to the source at once, and returns the source when `fn` fails. */
 function mapEvents(source: AsyncIterator<unknown>, fn: (event: unknown) => ExecutionResult | Promise<ExecutionResult>, document: DocumentNode): AsyncGenerator<ExecutionResult> {
   const located = (error: unknown) =>
     error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined, nodes: document.definitions });
@@ -88,7 +89,13 @@ function mapEvents(source: AsyncIterator<unknown>, fn: (event: unknown) => Execu
         throw located(error);
       }
       if (step.done) return { value: undefined, done: true };
-      return { value: await fn(step.value), done: false };
+      try {
+        return { value: await fn(step.value), done: false };
+      } catch (error) {
+        // The source's listeners must not outlive a failed execution.
+        await source.return?.();
+        throw error;
+      }
     },
     async return() {
       await source.return?.();
@@ -104,9 +111,10 @@ function mapEvents(source: AsyncIterator<unknown>, fn: (event: unknown) => Execu
   } as AsyncGenerator<ExecutionResult>;
 }
 
-async function sharedSubscribe(args: ExecutionArgs, key: string) {
+async function sharedSubscribe(args: ExecutionArgs, key: string, fallback: (args: ExecutionArgs) => unknown) {
   const stream = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in stream)) return stream;
+  // Errors (bad variables, an unknown job) are reported by the regular path, with its codes, exactly as before.
+  if (!(Symbol.asyncIterator in stream)) return fallback(args);
   const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   return mapEvents(
     source,
@@ -119,8 +127,9 @@ async function sharedSubscribe(args: ExecutionArgs, key: string) {
       else {
         sharedEventStats.executed++;
         const remember = (r: ExecutionResult) => {
-          // A result with errors is not shared: graphql-ws formats errors per message.
-          if (!r.errors) sharedResults.add(r);
+          // A result with errors is neither shared nor kept: the next subscriber executes the event itself.
+          if (r.errors) results.delete(key);
+          else sharedResults.add(r);
           return r;
         };
         const executed = execute({ ...args, rootValue: event });
@@ -141,10 +150,10 @@ async function sharedSubscribe(args: ExecutionArgs, key: string) {
  */
 export function useSharedEventResults(): Plugin<Context> {
   return {
-    onSubscribe({ args, setSubscribeFn }) {
+    onSubscribe({ args, setSubscribeFn, subscribeFn }) {
       const key = shareKey(args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined, !!args.contextValue?.authenticated);
       if (key === undefined) return;
-      setSubscribeFn(((subscribeArgs: ExecutionArgs) => sharedSubscribe(subscribeArgs, key)) as never);
+      setSubscribeFn(((subscribeArgs: ExecutionArgs) => sharedSubscribe(subscribeArgs, key, subscribeFn as (a: ExecutionArgs) => unknown)) as never);
     },
   };
 }

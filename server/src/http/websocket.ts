@@ -34,14 +34,17 @@ function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<stri
   const sends = new SendScheduler();
   const server = makeServer<Record<string, unknown>, Extra>({
     ...options,
-    onNext: (_ctx, _id, _payload, _args, result) => (isSharedResult(result) ? result : undefined),
-    jsonMessageReplacer(key, value) {
-      if (key === 'payload' && isSharedResult(value)) {
-        pendingJson = sharedResultJson(value);
-        return PLACEHOLDER;
-      }
-      return value;
-    },
+    // A shared result goes out as a stand-in whose JSON is the placeholder; send() puts the result's JSON in its
+    // place. toJSON runs inside graphql-ws's stringify, which is followed at once (synchronously) by send().
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      isSharedResult(result)
+        ? ({
+            toJSON() {
+              pendingJson = sharedResultJson(result);
+              return PLACEHOLDER;
+            },
+          } as never)
+        : undefined,
   });
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (error) => console.error('[ws] server error:', error));
@@ -55,8 +58,11 @@ function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<stri
         protocol: socket.protocol,
         send(data) {
           if (pendingJson !== undefined) {
-            if (data.endsWith(PLACEHOLDER_TAIL)) data = `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":${pendingJson}}`;
+            const json = pendingJson;
             pendingJson = undefined;
+            // graphql-ws writes the payload last; anything else means its message format changed under us.
+            if (!data.endsWith(PLACEHOLDER_TAIL)) return Promise.reject(new Error('graphql-ws message without the shared payload placeholder at its end'));
+            data = `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":${json}}`;
           }
           return new Promise<void>((resolve, reject) =>
             sends.run(() => {

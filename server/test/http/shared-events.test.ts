@@ -19,6 +19,9 @@ describe('shareKey', () => {
     const q = 'subscription($id: ID!, $text: Boolean!) { jobLogs(jobId: $id) { lastSeq lines { seq text @include(if: $text) } } }';
     expect(key(q, { id: 'a', text: true })).not.toBe(key(q, { id: 'a', text: false }));
     expect(key(q, { id: 'a', text: true })).toBe(key(q, { id: 'b', text: true }));
+    // Left out (its default applies) is not the same input as an explicit null.
+    const withDefault = 'subscription($id: ID!, $text: Boolean = true) { jobLogs(jobId: $id) { lines { text @include(if: $text) } } }';
+    expect(key(withDefault, { id: 'a' })).not.toBe(key(withDefault, { id: 'a', text: null }));
   });
 
   it('separates different selections, operations and authentication', () => {
@@ -87,6 +90,23 @@ describe('subscribers of one job share each live batch', () => {
     // Without sharing every subscriber executes every batch itself (reused stays 0).
     expect(reused).toBeGreaterThan(executed);
     await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it('reports an unknown job and a bad variable with the same codes as any other operation', async () => {
+    const client = server.wsClient();
+    const errorsOf = (variables: Record<string, unknown>) =>
+      new Promise<{ message: string; extensions?: { code?: string } }[]>((resolve, reject) => {
+        client.subscribe(
+          { query: ALL, variables },
+          { next: (result) => (result.errors ? resolve(result.errors as never) : reject(new Error('expected errors'))), error: (errors) => resolve(errors as never), complete: () => reject(new Error('completed without errors')) },
+        );
+      });
+    const unknown = await errorsOf({ id: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown[0]!.extensions?.code).toBe('NOT_FOUND');
+    const badVariable = await errorsOf({ id: 'x', after: 'not a number' });
+    expect(badVariable[0]!.message).toMatch(/\$after/);
+    expect(badVariable[0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    await client.dispose();
   });
 
   it('serialises a shared batch once for all sockets, and the message is what the client would parse anyway', async () => {
