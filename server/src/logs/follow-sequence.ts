@@ -34,7 +34,7 @@ type BatchEvent = Extract<LogEvent, { type: 'batch' }>;
 
 /** One chunk per run of live batches and source key, shared by every subscriber that takes that run (never mutated). */
 const sharedChunks = new WeakMap<BatchEvent, Map<string, SequenceChunk<unknown>>>();
-const MAX_SHARED_RUNS_PER_BATCH = 4;
+const MAX_SHARED_RUNS_PER_BATCH = 16;
 const batchIds = new WeakMap<BatchEvent, number>();
 let nextBatchId = 0;
 const batchId = (event: BatchEvent) => {
@@ -51,11 +51,18 @@ function sharedChunk<T extends { seq: number }>(run: BatchEvent[], source: Seque
   if (!byKey) sharedChunks.set(run[0], (byKey = new Map()));
   const key = `${source.shareKey}\u0000${batchId(run[run.length - 1])}`;
   let chunk = byKey.get(key) as SequenceChunk<T> | undefined;
-  if (chunk) return chunk;
+  if (chunk) {
+    // Most recently used last.
+    byKey.delete(key);
+    byKey.set(key, chunk);
+    return chunk;
+  }
   chunk = Object.freeze({ items: items(), lastSeq, done: false });
-  // Subscribers that fell behind by different amounts take different runs from the same first batch; past a few
-  // variants they are not worth keeping alive (with their results and JSON) as long as that batch is queued anywhere.
-  if (byKey.size < MAX_SHARED_RUNS_PER_BATCH) byKey.set(key, chunk);
+  // Subscribers that fell behind by different amounts take different runs from the same first batch. Only the
+  // runs taken most recently are kept (with their results and JSON, as long as that batch is queued anywhere):
+  // subscribers resuming together take the same ones, and memory stays a small multiple of the batch.
+  if (byKey.size >= MAX_SHARED_RUNS_PER_BATCH) byKey.delete(byKey.keys().next().value as string);
+  byKey.set(key, chunk);
   return chunk;
 }
 
