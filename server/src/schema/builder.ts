@@ -17,9 +17,17 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
+/** The lines of one log batch share one Date: the last one serialised is remembered (with its value, Dates being mutable). */
+let lastDate: { date: Date; time: number; iso: string } | undefined;
+const isoString = (date: Date) => {
+  const time = date.getTime();
+  if (lastDate?.date !== date || lastDate.time !== time) lastDate = { date, time, iso: date.toISOString() };
+  return lastDate.iso;
+};
+
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp in UTC.',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
+  serialize: (value) => (value instanceof Date ? isoString(value) : new Date(value).toISOString()),
   parseValue: (value) => {
     const date = new Date(String(value));
     if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
