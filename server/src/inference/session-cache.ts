@@ -53,6 +53,18 @@ interface Entry {
  * many requests ask at the same moment. When the file at a path changes, the next request loads the new
  * version; the old session keeps serving the runs already holding it and is released after the last one.
  */
+/**
+ * onnxruntime's thread pools spin (busy-wait) after each run by default, which pays off when runs follow each other
+ * back to back. A server's runs are separated by HTTP, decoding and database work on the same cores, which the
+ * spinning threads then compete with: measured with the inference benchmark on 2 cores, not spinning cut the CPU per
+ * request by 18–25% and raised throughput at concurrency 2 by 10–15%, in process and over GraphQL alike.
+ */
+export const DEFAULT_SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
   private readonly createSession: SessionFactory;
@@ -61,7 +73,7 @@ export class SessionCache {
 
   constructor(options: SessionCacheOptions = {}) {
     this.createSession = options.createSession ?? ((modelPath, sessionOptions) => InferenceSession.create(modelPath, sessionOptions));
-    this.sessionOptions = options.sessionOptions ?? { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
+    this.sessionOptions = options.sessionOptions ?? DEFAULT_SESSION_OPTIONS;
   }
 
   /** Loads (or finds loaded) the current version of a model file. Never throws: failures come back as a state. */
