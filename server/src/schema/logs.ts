@@ -85,13 +85,37 @@ const checkSeq = (name: string, value: number | null | undefined) => {
 /** A shared chunk (see followSequence) makes a shared batch, whose result the subscriptions can share. */
 const sharedBatches = new WeakMap<object, Batch<unknown>>();
 
-async function* batches<T extends { seq: number }>(jobId: string, chunks: AsyncGenerator<{ items: T[]; lastSeq: number; done: boolean }>): AsyncGenerator<Batch<T>> {
-  for await (const chunk of chunks) {
-    if (!chunk.items.length && !chunk.done) continue;
-    let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
-    if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
-    yield batch;
-  }
+/**
+ * The chunks as batches of the job. A plain iterator, not an async generator: a generator's return() waits until
+ * its pending next() settles, which for a quiet job is the next line it prints; this one hands return() to the
+ * chunks at once, whose queue then ends that wait, so a dropped subscriber's listener goes at once.
+ */
+function batches<T extends { seq: number }>(jobId: string, chunks: AsyncGenerator<{ items: T[]; lastSeq: number; done: boolean }>): AsyncGenerator<Batch<T>> {
+  const iterator: AsyncGenerator<Batch<T>> = {
+    async next() {
+      for (;;) {
+        const step = await chunks.next();
+        if (step.done) return { value: undefined, done: true };
+        const chunk = step.value;
+        if (!chunk.items.length && !chunk.done) continue;
+        let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
+        if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
+        return { value: batch, done: false };
+      }
+    },
+    async return() {
+      await chunks.return(undefined);
+      return { value: undefined, done: true };
+    },
+    async throw(error) {
+      await chunks.return(undefined);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  } as AsyncGenerator<Batch<T>>;
+  return iterator;
 }
 
 builder.queryFields((t) => ({

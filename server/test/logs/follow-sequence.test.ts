@@ -87,10 +87,7 @@ describe('jobLogs over a real server', () => {
     expect(batches.at(-1)!.jobLogs).toMatchObject({ done: true, lastSeq: 5_000 });
   });
 
-  // Known failure, kept to show it: the `batches` async generator in server/src/schema/logs.ts defers return()
-  // until its pending next() settles, i.e. until the job prints again. Replacing it with a plain iterator that
-  // forwards return() (see the jobs hardening report) makes this pass; then turn `it.fails` into `it`.
-  it.fails('frees what a subscriber held when its connection drops abruptly, even while the job is quiet', async () => {
+  it('frees what a subscriber held when its connection drops abruptly, even while the job is quiet', async () => {
     useTrainer(server, ['bash', '-c', 'echo "first line"; sleep 30', 'quiet-trainer']);
     const id = await startJob(server.gql);
     try {
