@@ -65,6 +65,7 @@ export interface JobHooks {
  */
 export class JobService {
   readonly #runs = new Map<string, ExecutorRun>();
+  readonly #metadataWrites = new Map<string, Promise<void>>();
   /** Settles when the job's run is over and its final state is recorded. */
   readonly #settled = new Map<string, Promise<void>>();
   readonly #hooks: JobHooks[] = [];
@@ -168,7 +169,6 @@ export class JobService {
     config?: Prisma.InputJsonValue;
   }): Promise<Job> {
     const { config } = this.services;
-    const git = await gitInfo(PROJECT_ROOT);
     const command = [...config.trainCmd, ...spec.args];
     const job = await this.services.db.prisma.job.create({
       data: {
@@ -182,16 +182,19 @@ export class JobService {
         args: spec.structured,
         command,
         cwd: PROJECT_ROOT,
-        gitCommit: git.commit ? `${git.commit}${git.dirty ? '-dirty' : ''}` : null,
         outputDir: spec.outputDir,
         logPath: jobPaths(config.resultsDir, spec.id).log,
         config: spec.config ?? { trainCmd: config.trainCmd, stopGraceMs: config.stopGraceMs, maxConcurrentJobs: config.maxConcurrentJobs },
       },
     });
-    await this.#writeMetadata(job);
-    publishJobUpdated(this.services.events, job.id);
+    // Dispatched at once: the git commit (two git processes, 10–25 ms) is recorded while the job starts.
     this.services.events.publish(QUEUE_TOPIC, { jobId: job.id });
-    return job;
+    const git = await gitInfo(PROJECT_ROOT);
+    const gitCommit = git.commit ? `${git.commit}${git.dirty ? '-dirty' : ''}` : null;
+    if (gitCommit) await this.services.db.prisma.job.update({ where: { id: job.id }, data: { gitCommit }, select: { id: true } });
+    await this.#writeMetadata(job.id);
+    publishJobUpdated(this.services.events, job.id);
+    return { ...job, gitCommit };
   }
 
   /**
@@ -370,7 +373,7 @@ export class JobService {
       where: { id: jobId },
       data: { status: data.status, error: data.error ?? null, exitCode: data.exitCode ?? null, signal: data.signal ?? null, finishedAt: data.finishedAt ?? new Date(), cpuPercent: 0, rssBytes: 0n },
     });
-    await this.#writeMetadata(job).catch(() => {});
+    await this.#writeMetadata(jobId).catch(() => {});
     for (const hook of this.#hooks) await hook.onFinished?.(job).catch((error) => console.error(`[jobs] finish hook of ${jobId} failed:`, error));
     publishJobUpdated(this.services.events, jobId);
   }
@@ -430,7 +433,25 @@ export class JobService {
     await this.#finish(job.id, { status: job.stopRequested ? 'STOPPED' : 'LOST', error });
   }
 
-  async #writeMetadata(job: Job): Promise<void> {
+  /**
+   * Writes `<job dir>/job.json` from the job's row as it is now. Writes of one job run one after the other, each
+   * reading the row afresh, so the file always ends with the latest state (a quick job can finish before the
+   * write that follows its enqueueing).
+   */
+  #writeMetadata(jobId: string): Promise<void> {
+    const next = (this.#metadataWrites.get(jobId) ?? Promise.resolve()).then(async () => {
+      const job = await this.services.db.prisma.job.findUnique({ where: { id: jobId } });
+      if (job) await this.#writeMetadataFile(job);
+    });
+    const settled = next.catch(() => {});
+    this.#metadataWrites.set(jobId, settled);
+    void settled.then(() => {
+      if (this.#metadataWrites.get(jobId) === settled) this.#metadataWrites.delete(jobId);
+    });
+    return next;
+  }
+
+  async #writeMetadataFile(job: Job): Promise<void> {
     const file = jobPaths(this.services.config.resultsDir, job.id).metadata;
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_CMD, PROJECT_ROOT } from '../../src/config/config.ts';
@@ -24,6 +25,11 @@ describe('a job from start to end', () => {
     expect(job.command).toEqual(expect.arrayContaining(['--trials', '2', '--quick', '--output-dir', outputDir, '--seed', '7']));
     expect(job.cwd).toBe(PROJECT_ROOT);
     expect(job.outputDir).toBe(outputDir);
+    // The commit of the working tree, recorded while the job started, and the metadata file ends with the final state.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    expect(job.gitCommit).toMatch(new RegExp(`^${head}(-dirty)?$`));
+    const metadata = JSON.parse(await readFile(path.join(server.resultsDir, 'jobs', `${id}.json`), 'utf8'));
+    expect(metadata).toMatchObject({ id, status: 'SUCCEEDED', exitCode: 0, gitCommit: job.gitCommit, command: job.command });
 
     const files = await readdir(outputDir);
     expect(files.filter((f) => /^trial_\d+\.json$/.test(f)).sort()).toEqual(['trial_0.json', 'trial_1.json']);
