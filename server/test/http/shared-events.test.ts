@@ -1,7 +1,8 @@
-import { parse } from 'graphql';
+import { execute, parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedEventStats, shareKey } from '../../src/http/shared-events.ts';
+import { eventExecutor, sharedEventStats, shareKey } from '../../src/http/shared-events.ts';
+import { schema } from '../../src/schema/index.ts';
 import { range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
 import { collectSubscription, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
 
@@ -123,4 +124,47 @@ describe('subscribers of one job share each live batch', () => {
     await waitFor(async () => (await waitForJob(server.gql, id)).status === 'SUCCEEDED');
     await Promise.all(clients.map((c) => c.dispose()));
   });
+});
+
+describe('eventExecutor (graphql-jit) gives what graphql-js gives', () => {
+  const time = new Date(Date.UTC(2026, 11, 1, 9, 0, 0, 123));
+  const logBatch = {
+    jobId: '6f1c1f3e-8d0e-4a57-9c39-3a8f5c1e2b10',
+    lastSeq: 42,
+    done: false,
+    items: [
+      { seq: 40, stream: 'STDOUT', level: 'INFO', text: 'epoch 1 loss=0.5', time },
+      { seq: 41, stream: 'STDERR', level: 'WARNING', text: 'WARNING: \u00e9\u0000 "quoted" \\ tab\t', time },
+      { seq: 42, stream: 'SYSTEM', level: 'ERROR', text: '', time: new Date(0) },
+    ],
+  };
+  const metricBatch = {
+    jobId: logBatch.jobId,
+    lastSeq: 42,
+    done: true,
+    items: [
+      { seq: 40, name: 'loss', step: 3, epoch: null, value: 0.5, time },
+      { seq: 41, name: 'lr', step: null, epoch: 1.5, value: 5e-5, time },
+    ],
+  };
+  const cases: { name: string; query: string; variables?: Record<string, unknown>; event: unknown }[] = [
+    { name: 'every LogBatch field', query: 'subscription($id: ID!) { jobLogs(jobId: $id) { jobId lastSeq done lines { seq stream level text time } } }', event: logBatch },
+    { name: 'aliases and __typename', query: 'subscription S($id: ID!) { l: jobLogs(jobId: $id) { __typename end: lastSeq ls: lines { __typename n: seq t: text } } }', event: logBatch },
+    { name: '@include and @skip with variables', query: 'subscription($id: ID!, $t: Boolean!, $s: Boolean = true) { jobLogs(jobId: $id) { lines { seq text @include(if: $t) level @skip(if: $s) } } }', variables: { t: false }, event: logBatch },
+    { name: 'fragments', query: 'subscription($id: ID!) { jobLogs(jobId: $id) { ...B lines { ... on LogLine { seq } ...L } } } fragment B on LogBatch { lastSeq done } fragment L on LogLine { time stream }', event: logBatch },
+    { name: 'metrics with nullable step and epoch', query: 'subscription($id: ID!) { jobMetrics(jobId: $id) { lastSeq done points { seq name step epoch value time } } }', event: metricBatch },
+    { name: 'a null where the schema says non-null', query: 'subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq lines { seq text } } }', event: { ...logBatch, items: [{ seq: 1, text: null }] } },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const document = parse(c.query);
+      const variableValues = { id: logBatch.jobId, ...c.variables };
+      const expected = await execute({ schema, document, rootValue: c.event, variableValues, contextValue: {} });
+      const executor = eventExecutor(document, undefined, schema);
+      expect(executor.compiled).toBe(true);
+      const actual = await executor({ schema, document, variableValues, contextValue: {} }, c.event);
+      expect(JSON.parse(JSON.stringify(actual))).toEqual(JSON.parse(JSON.stringify(expected)));
+    });
+  }
 });
