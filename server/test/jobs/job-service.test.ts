@@ -28,7 +28,12 @@ describe('a job from start to end', () => {
     // The commit of the working tree, recorded while the job started, and the metadata file ends with the final state.
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
     expect(job.gitCommit).toMatch(new RegExp(`^${head}(-dirty)?$`));
-    const metadata = JSON.parse(await readFile(path.join(server.resultsDir, 'jobs', `${id}.json`), 'utf8'));
+    // (Written just after the row changes: the status can be seen a moment before the file has it.)
+    const metadataFile = path.join(server.resultsDir, 'jobs', `${id}.json`);
+    const metadata = await waitFor(async () => {
+      const m = JSON.parse(await readFile(metadataFile, 'utf8'));
+      return m.status === 'SUCCEEDED' ? m : undefined;
+    }, 5_000, 'the metadata file to show the final state');
     expect(metadata).toMatchObject({ id, status: 'SUCCEEDED', exitCode: 0, gitCommit: job.gitCommit, command: job.command });
 
     const files = await readdir(outputDir);
