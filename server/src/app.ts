@@ -1,3 +1,4 @@
+import { relayRemoteLogs } from './logs/remote-relay.ts';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -110,5 +111,9 @@ async function attachSharedTransport(services: Services): Promise<void> {
     const transport = new PgNotifyTransport(db.pool, config.databaseUrl, services.instanceId);
     await transport.connect();
     services.events.attachTransport(transport);
+  } else {
+    return;
   }
+  // Subscribers here of a job another replica runs share one read of each persisted range.
+  relayRemoteLogs(services.events, db);
 }

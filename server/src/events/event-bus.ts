@@ -22,10 +22,23 @@ export interface BusTransport {
 export class EventBus {
   readonly #listeners = new Map<string, Set<Listener>>();
   #transport: BusTransport | undefined;
+  readonly #interceptors: ((message: BusMessage, deliver: (message: BusMessage) => void) => boolean)[] = [];
 
   attachTransport(transport: BusTransport): void {
     this.#transport = transport;
-    transport.onReceive((message) => this.#deliver({ ...message, remote: true }));
+    transport.onReceive((message) => {
+      const remote = { ...message, remote: true };
+      for (const intercept of this.#interceptors) if (intercept(remote, (m) => this.#deliver(m))) return;
+      this.#deliver(remote);
+    });
+  }
+
+  /**
+   * Lets `handler` take over delivering a message from another replica (to transform it, or to deliver it later):
+   * when it returns true, it has taken the message and calls `deliver` itself.
+   */
+  interceptRemote(handler: (message: BusMessage, deliver: (message: BusMessage) => void) => boolean): void {
+    this.#interceptors.push(handler);
   }
 
   /**

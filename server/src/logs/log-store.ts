@@ -112,6 +112,15 @@ export async function readMetricsAfter(db: Database, jobId: string, afterSeq: nu
   });
 }
 
+/** Metric points of the lines with fromSeq < seq ≤ toSeq, in seq order. */
+export async function readMetricsBetween(db: Database, jobId: string, fromSeq: number, toSeq: number): Promise<MetricRecord[]> {
+  return db.prisma.metricPoint.findMany({
+    where: { jobId, seq: { gt: fromSeq, lte: toSeq } },
+    orderBy: [{ seq: 'asc' }, { name: 'asc' }],
+    select: { seq: true, name: true, step: true, epoch: true, value: true, time: true },
+  });
+}
+
 export async function metricNames(db: Database, jobId: string): Promise<{ name: string; count: number }[]> {
   const rows = await db.prisma.metricPoint.groupBy({ by: ['name'], where: { jobId }, _count: { _all: true }, orderBy: { name: 'asc' } });
   return rows.map((r) => ({ name: r.name, count: r._count._all }));

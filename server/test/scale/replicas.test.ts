@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedEventStats } from '../../src/http/shared-events.ts';
+import { remoteRelayStats } from '../../src/logs/remote-relay.ts';
 import { collectSubscription, createScratchDatabase, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
 
 // Replicas share one PostgreSQL; the embedded database is single-process by design.
@@ -96,6 +98,27 @@ describe.skipIf(!postgres)('several replicas on one PostgreSQL', () => {
     );
     const seqs = batches.flatMap((b) => b.jobLogs.lines.map((l: any) => l.seq));
     expect(seqs).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+  }, 40_000);
+
+  it('gives many subscribers on replica C every line once and in order from one read of each persisted range', async () => {
+    const clients = Array.from({ length: 8 }, () => replicas[2].wsClient());
+    const id = (await replicas[0].gql('mutation { startJob(input: { trials: 1 }) { id } }')).data.startJob.id;
+    const before = { ...remoteRelayStats };
+    const executedBefore = sharedEventStats.executed;
+    const reusedBefore = sharedEventStats.reused;
+    const all = await Promise.all(
+      clients.map((client) =>
+        collectSubscription<any>(client, 'subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq done lines { seq text } } }', { id }, (items) => items.at(-1)?.jobLogs.done, 30_000),
+      ),
+    );
+    for (const batches of all) {
+      const lines = batches.flatMap((b) => b.jobLogs.lines);
+      expect(lines.map((l: any) => l.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+      expect(lines.slice(1).map((l: any) => l.text)).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+    }
+    // Ranges were relayed as live batches (read once on replica C), which the subscribers there shared.
+    expect(remoteRelayStats.relayed - before.relayed).toBeGreaterThan(0);
+    expect(sharedEventStats.reused - reusedBefore).toBeGreaterThan(sharedEventStats.executed - executedBefore);
   }, 40_000);
 
   it('marks the job of a worker killed with -9 LOST within the heartbeat window, with the reason', async () => {
