@@ -49,11 +49,6 @@ interface Entry {
 }
 
 /**
- * onnxruntime sessions shared by every request: one per model file version, created once even when
- * many requests ask at the same moment. When the file at a path changes, the next request loads the new
- * version; the old session keeps serving the runs already holding it and is released after the last one.
- */
-/**
  * onnxruntime's thread pools spin (busy-wait) after each run by default, which pays off when runs follow each other
  * back to back. A server's runs are separated by HTTP, decoding and database work on the same cores, which the
  * spinning threads then compete with: measured with the inference benchmark on 2 cores, not spinning cut the CPU per
@@ -65,6 +60,11 @@ export const DEFAULT_SESSION_OPTIONS: InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
+/**
+ * onnxruntime sessions shared by every request: one per model file version, created once even when
+ * many requests ask at the same moment. When the file at a path changes, the next request loads the new
+ * version; the old session keeps serving the runs already holding it and is released after the last one.
+ */
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
   private readonly createSession: SessionFactory;
