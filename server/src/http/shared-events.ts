@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context.ts';
+import { mapIterator } from '../events/map-iterator.ts';
 
 /**
  * Subscription fields whose resolver returns the event unchanged and ignores its arguments: the result of one
@@ -115,50 +116,17 @@ export function eventExecutor(document: DocumentNode, operationName: string | nu
   return executor;
 }
 
-/** An async iterator of `fn(item)` that passes return() on to the source at once, and returns the source when `fn` fails. */
-function mapEvents(source: AsyncIterator<unknown>, fn: (event: unknown) => ExecutionResult | Promise<ExecutionResult>, document: DocumentNode): AsyncGenerator<ExecutionResult> {
-  const located = (error: unknown) =>
-    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined, nodes: document.definitions });
-  return {
-    async next() {
-      let step: IteratorResult<unknown>;
-      try {
-        step = await source.next();
-      } catch (error) {
-        throw located(error);
-      }
-      if (step.done) return { value: undefined, done: true };
-      try {
-        return { value: await fn(step.value), done: false };
-      } catch (error) {
-        // The source's listeners must not outlive a failed execution.
-        await source.return?.();
-        throw error;
-      }
-    },
-    async return() {
-      await source.return?.();
-      return { value: undefined, done: true };
-    },
-    async throw(error) {
-      await source.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  } as AsyncGenerator<ExecutionResult>;
-}
-
 async function sharedSubscribe(args: ExecutionArgs, key: string, fallback: (args: ExecutionArgs) => unknown) {
   const stream = await createSourceEventStream(args);
   // Errors (bad variables, an unknown job) are reported by the regular path, with its codes, exactly as before.
   if (!(Symbol.asyncIterator in stream)) return fallback(args);
   const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const executeEvent = eventExecutor(args.document, args.operationName, args.schema);
-  return mapEvents(
+  const located = (error: unknown) =>
+    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined, nodes: args.document.definitions });
+  return mapIterator(
     source,
-    (event) => {
+    (event): ExecutionResult | Promise<ExecutionResult> => {
       if (typeof event !== 'object' || event === null) return executeEvent(args, event);
       let results = resultsByEvent.get(event);
       if (!results) resultsByEvent.set(event, (results = new Map()));
@@ -178,7 +146,7 @@ async function sharedSubscribe(args: ExecutionArgs, key: string, fallback: (args
       }
       return result;
     },
-    args.document,
+    located,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { LogRecord, MetricRecord } from '../logs/log-record.ts';
+import { mapIterator, SKIP } from '../events/map-iterator.ts';
 import { followSequence } from '../logs/follow-sequence.ts';
 import { logSource, metricSource } from '../logs/log-reader.ts';
 import { metricNames, readLogs, readMetricSeries } from '../logs/log-store.ts';
@@ -85,37 +86,14 @@ const checkSeq = (name: string, value: number | null | undefined) => {
 /** A shared chunk (see followSequence) makes a shared batch, whose result the subscriptions can share. */
 const sharedBatches = new WeakMap<object, Batch<unknown>>();
 
-/**
- * The chunks as batches of the job. A plain iterator, not an async generator: a generator's return() waits until
- * its pending next() settles, which for a quiet job is the next line it prints; this one hands return() to the
- * chunks at once, whose queue then ends that wait, so a dropped subscriber's listener goes at once.
- */
+/** The chunks as batches of the job (a shared chunk gives a shared batch); return() reaches the chunks at once. */
 function batches<T extends { seq: number }>(jobId: string, chunks: AsyncGenerator<{ items: T[]; lastSeq: number; done: boolean }>): AsyncGenerator<Batch<T>> {
-  const iterator: AsyncGenerator<Batch<T>> = {
-    async next() {
-      for (;;) {
-        const step = await chunks.next();
-        if (step.done) return { value: undefined, done: true };
-        const chunk = step.value;
-        if (!chunk.items.length && !chunk.done) continue;
-        let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
-        if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
-        return { value: batch, done: false };
-      }
-    },
-    async return() {
-      await chunks.return(undefined);
-      return { value: undefined, done: true };
-    },
-    async throw(error) {
-      await chunks.return(undefined);
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  } as AsyncGenerator<Batch<T>>;
-  return iterator;
+  return mapIterator(chunks, (chunk) => {
+    if (!chunk.items.length && !chunk.done) return SKIP;
+    let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
+    if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
+    return batch;
+  });
 }
 
 builder.queryFields((t) => ({
