@@ -16,6 +16,7 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context.ts';
 import { mapIterator } from '../events/map-iterator.ts';
+import { LruMap } from '../lru-map.ts';
 
 /**
  * Subscription fields whose resolver returns the event unchanged and ignores its arguments: the result of one
@@ -80,9 +81,8 @@ export function shareKey(document: DocumentNode, operationName: string | null | 
 
 type EventExecutor = ((args: ExecutionArgs, event: unknown) => ExecutionResult | Promise<ExecutionResult>) & { compiled: boolean };
 
-/** Compiled executors by operation (document and name), the most recently used last. */
-const executors = new Map<string, EventExecutor>();
-const MAX_EXECUTORS = 200;
+/** Compiled executors by operation (document and name), the 200 used most recently. */
+const executors = new LruMap<string, EventExecutor>(200);
 
 /**
  * Executes one event of a shared subscription against the operation's selection, as graphql-js's
@@ -93,11 +93,7 @@ const MAX_EXECUTORS = 200;
 export function eventExecutor(document: DocumentNode, operationName: string | null | undefined, schema: ExecutionArgs['schema']): EventExecutor {
   const key = `${operationName ?? ''}\u0000${print(document)}`;
   let executor = executors.get(key);
-  if (executor) {
-    executors.delete(key);
-    executors.set(key, executor);
-    return executor;
-  }
+  if (executor) return executor;
   let compiled: CompiledQuery | undefined;
   try {
     const result = compileQuery(schema, document, operationName ?? undefined);
@@ -111,7 +107,6 @@ export function eventExecutor(document: DocumentNode, operationName: string | nu
       : (args: ExecutionArgs, event: unknown) => execute({ ...args, rootValue: event }),
     { compiled: !!compiled },
   );
-  if (executors.size >= MAX_EXECUTORS) executors.delete(executors.keys().next().value as string);
   executors.set(key, executor);
   return executor;
 }

@@ -1,4 +1,5 @@
 import { BoundedQueue } from '../events/bounded-queue.ts';
+import { LruMap } from '../lru-map.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { logTopic, type LogEvent } from './log-record.ts';
 
@@ -33,7 +34,7 @@ const OVERFLOWED = Symbol('overflowed');
 type BatchEvent = Extract<LogEvent, { type: 'batch' }>;
 
 /** One chunk per run of live batches and source key, shared by every subscriber that takes that run (never mutated). */
-const sharedChunks = new WeakMap<BatchEvent, Map<string, SequenceChunk<unknown>>>();
+const sharedChunks = new WeakMap<BatchEvent, LruMap<string, SequenceChunk<unknown>>>();
 const MAX_SHARED_RUNS_PER_BATCH = 16;
 const batchIds = new WeakMap<BatchEvent, number>();
 let nextBatchId = 0;
@@ -47,22 +48,14 @@ function sharedChunk<T extends { seq: number }>(run: BatchEvent[], source: Seque
   const lastSeq = run[run.length - 1].toSeq;
   const items = () => (run.length === 1 ? source.fromBatch(run[0]) : run.flatMap((event) => source.fromBatch(event)));
   if (source.shareKey === undefined) return { items: items(), lastSeq, done: false };
-  let byKey = sharedChunks.get(run[0]);
-  if (!byKey) sharedChunks.set(run[0], (byKey = new Map()));
-  const key = `${source.shareKey}\u0000${batchId(run[run.length - 1])}`;
-  let chunk = byKey.get(key) as SequenceChunk<T> | undefined;
-  if (chunk) {
-    // Most recently used last.
-    byKey.delete(key);
-    byKey.set(key, chunk);
-    return chunk;
-  }
-  chunk = Object.freeze({ items: items(), lastSeq, done: false });
   // Subscribers that fell behind by different amounts take different runs from the same first batch. Only the
   // runs taken most recently are kept (with their results and JSON, as long as that batch is queued anywhere):
   // subscribers resuming together take the same ones, and memory stays a small multiple of the batch.
-  if (byKey.size >= MAX_SHARED_RUNS_PER_BATCH) byKey.delete(byKey.keys().next().value as string);
-  byKey.set(key, chunk);
+  let byKey = sharedChunks.get(run[0]);
+  if (!byKey) sharedChunks.set(run[0], (byKey = new LruMap(MAX_SHARED_RUNS_PER_BATCH)));
+  const key = `${source.shareKey}\u0000${batchId(run[run.length - 1])}`;
+  let chunk = byKey.get(key) as SequenceChunk<T> | undefined;
+  if (!chunk) byKey.set(key, (chunk = Object.freeze({ items: items(), lastSeq, done: false })));
   return chunk;
 }
 
