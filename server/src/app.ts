@@ -1,4 +1,3 @@
-import { relayRemoteLogs } from './logs/remote-relay.ts';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { createHttpServer } from './http/http-server.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createYogaServer } from './http/yoga.ts';
 import { JobService } from './jobs/job-service.ts';
+import { relayRemoteLogs } from './logs/remote-relay.ts';
 import { PromotionService } from './results/promotion-service.ts';
 import { TrialService } from './results/trial-service.ts';
 import { InferenceService } from './inference/inference-service.ts';
@@ -103,17 +103,14 @@ export async function buildApp(config: Config): Promise<App> {
  */
 async function attachSharedTransport(services: Services): Promise<void> {
   const { config, db } = services;
-  if (config.redisUrl) {
-    const transport = new RedisTransport(config.redisUrl, services.instanceId);
-    await transport.connect();
-    services.events.attachTransport(transport);
-  } else if (db.pool && config.databaseUrl) {
-    const transport = new PgNotifyTransport(db.pool, config.databaseUrl, services.instanceId);
-    await transport.connect();
-    services.events.attachTransport(transport);
-  } else {
-    return;
-  }
+  const transport = config.redisUrl
+    ? new RedisTransport(config.redisUrl, services.instanceId)
+    : db.pool && config.databaseUrl
+      ? new PgNotifyTransport(db.pool, config.databaseUrl, services.instanceId)
+      : undefined;
+  if (!transport) return;
+  await transport.connect();
+  services.events.attachTransport(transport);
   // Subscribers here of a job another replica runs share one read of each persisted range.
   relayRemoteLogs(services.events, db);
 }
