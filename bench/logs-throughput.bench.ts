@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../server/src/db/database.ts';
 import type { LogRecord, MetricRecord } from '../server/src/logs/log-record.ts';
-import { insertLogBatch } from '../server/src/logs/log-store.ts';
+import { encodeChunks } from '../server/src/logs/log-chunk.ts';
+import { countLogLines, insertLogBatch } from '../server/src/logs/log-store.ts';
 import {
   checkDelivery,
   child,
@@ -54,7 +55,7 @@ async function storageCeiling(db: Database, jobId: string) {
       lines.push({ seq, stream: 'STDOUT', level: 'INFO', text: head.padEnd(99, 'x'), time });
       if (metric) metrics.push({ seq, name: 'loss', step: seq, epoch: 0, value: 0.5, time }, { seq, name: 'learning_rate', step: seq, epoch: 0, value: 0.001, time });
     }
-    await insertLogBatch(db, jobId, lines, metrics, { lastSeq: from + BATCH - 1, logOffset: 0 });
+    await insertLogBatch(db, jobId, encodeChunks(lines), metrics, { lastSeq: from + BATCH - 1, logOffset: 0 });
   }
   const ms = performance.now() - t0;
   return { lines: CEILING_LINES, ms: round(ms, 0), linesPerSecond: round(CEILING_LINES / (ms / 1000), 0) };
@@ -91,7 +92,7 @@ export async function run(): Promise<BenchResult> {
     const memory = rss.stop();
     const delivery = checkDelivery(report, LINES);
     const { prisma } = bench.server.app.services.db;
-    const [persistedLines, persistedMetrics] = await Promise.all([prisma.logLine.count({ where: { jobId } }), prisma.metricPoint.count({ where: { jobId } })]);
+    const [persistedLines, persistedMetrics] = await Promise.all([countLogLines(bench.server.app.services.db, jobId), prisma.metricPoint.count({ where: { jobId } })]);
 
     const ceiling = await storageCeiling(bench.server.app.services.db, jobId);
     log(`  storage alone (insertLogBatch of 20,000-line batches, no pipeline): ${fmt(ceiling.linesPerSecond, 0)} lines/s`);

@@ -11,6 +11,7 @@ import { CloudRun, type CloudRunOutcome } from '../hub/cloud-run.ts';
 import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
 import { liveServers } from './server-instances.ts';
+import { readLogs } from '../logs/log-store.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
 
@@ -361,7 +362,7 @@ export class JobService {
     } else {
       status = 'FAILED';
       error = exit.error ?? (exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode}`);
-      const tail = await this.services.db.prisma.logLine.findFirst({ where: { jobId, level: 'ERROR' }, orderBy: { seq: 'desc' }, select: { text: true } });
+      const [tail] = await readLogs(this.services.db, jobId, { levels: ['ERROR'], tail: true, limit: 1 });
       if (tail) error += `; last error line: ${tail.text.slice(0, 500)}`;
     }
     await this.#finish(jobId, { status, error, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, finishedAt: exit?.finishedAt ? new Date(exit.finishedAt) : new Date() });

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
 import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
+import { encodeChunks } from './log-chunk.ts';
 import { insertLogBatch } from './log-store.ts';
 
 export interface LogPipelineOptions {
@@ -36,8 +37,13 @@ const MAX_BATCH_LINES = { embedded: 1_000, postgres: 10_000 } as const;
 /** A large read is queued in pieces of this many lines, which transactions then take whole. */
 const PIECE_LINES = 1_000;
 
-/** PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. */
-const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+/**
+ * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no
+ * newline (the .log file and the stored chunks have one line per record): output is split on them, and one
+ * in a line the server writes itself (a SYSTEM message) becomes a space.
+ */
+const NUL_OR_NEWLINE = /[\0\r\n]/;
+const cleanText = (text: string) => (NUL_OR_NEWLINE.test(text) ? text.replaceAll('\0', '\uFFFD').replace(/\r\n|[\r\n]/g, ' ') : text);
 
 interface IncomingLine {
   text: string;
@@ -125,7 +131,7 @@ export class JobLogPipeline {
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
     for (let i = 0; i < lines.length; i++) {
-      const text = withoutNul(lines[i].text);
+      const text = cleanText(lines[i].text);
       const seq = ++this.#seq;
       records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
       const parsed = parseMetrics(text);
@@ -245,13 +251,15 @@ export class JobLogPipeline {
     const metrics = batches.flatMap((b) => b.metrics);
     for (const b of batches) if (b.stream !== 'SYSTEM' && b.resumeOffset !== undefined) this.#offsets[b.stream] = b.resumeOffset;
     const lastLineSeq = lines.length ? lines[lines.length - 1].seq : this.#persistedSeq;
+    // The database's chunks hold exactly the .log file's text of the same lines.
+    const chunks = encodeChunks(lines);
     let text = '';
-    for (const r of lines) text += `${r.seq}\t${r.time.toISOString()}\t${r.stream}\t${r.level}\t${r.text}\n`;
+    for (const chunk of chunks) text += chunk.data;
     const bytes = Buffer.from(text);
     if (this.#logFile && bytes.length) await this.#logFile.write(bytes);
     const logOffset = this.#logOffset + bytes.length;
     try {
-      await insertLogBatch(this.options.db, this.jobId, lines, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
+      await insertLogBatch(this.options.db, this.jobId, chunks, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
     } catch (error) {
       // The batch stays pending and is written again by the next flush: the file must not keep it twice.
       await this.#logFile?.truncate(this.#logOffset).catch(() => {});

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { LogLevel } from './classify-level.ts';
+import { CHUNK_LINES, decodeChunk, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
 export interface BatchPosition {
@@ -8,9 +9,9 @@ export interface BatchPosition {
   offsets?: { STDOUT: number; STDERR: number };
 }
 
-const INSERT_LINES = `INSERT INTO "LogLine" ("jobId","seq","stream","level","text","time")
-  SELECT $1::uuid, u.seq, u.stream::"LogStream", u.level::"LogLevel", u.text, u.time AT TIME ZONE 'UTC'
-  FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(seq, stream, level, text, time)
+const INSERT_CHUNKS = `INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data")
+  SELECT $1::uuid, u.f, u.t, u.n, u.l, u.d
+  FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::text[]) AS u(f, t, n, l, d)
   ON CONFLICT DO NOTHING`;
 
 const INSERT_METRICS = `INSERT INTO "MetricPoint" ("jobId","seq","name","step","epoch","value","time")
@@ -27,10 +28,10 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
  */
-function batchStatements(jobId: string, lines: LogRecord[], metrics: MetricRecord[], position: BatchPosition): [string, unknown[]][] {
+function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): [string, unknown[]][] {
   const statements: [string, unknown[]][] = [];
-  if (lines.length) {
-    statements.push([INSERT_LINES, [jobId, lines.map((l) => l.seq), lines.map((l) => l.stream), lines.map((l) => l.level), lines.map((l) => l.text), lines.map((l) => l.time.toISOString())]]);
+  if (chunks.length) {
+    statements.push([INSERT_CHUNKS, [jobId, chunks.map((c) => c.fromSeq), chunks.map((c) => c.toSeq), chunks.map((c) => c.lines), chunks.map((c) => c.levels), chunks.map((c) => c.data)]]);
   }
   if (metrics.length) {
     statements.push([
@@ -43,14 +44,14 @@ function batchStatements(jobId: string, lines: LogRecord[], metrics: MetricRecor
 }
 
 /**
- * Persists one batch of lines and metrics and the job's resume position in one transaction.
- * Re-inserting a batch is harmless: rows are keyed by (job, seq).
+ * Persists one batch of lines (as chunks, see log-chunk.ts) and metrics and the job's resume position in one
+ * transaction. Re-inserting a batch is harmless: chunks are keyed by (job, last seq), metrics by (job, seq, name).
  *
  * The statements go straight to the driver (pg pool or PGlite) when there is one: through Prisma, the
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
-export async function insertLogBatch(db: Database, jobId: string, lines: LogRecord[], metrics: MetricRecord[], position: BatchPosition): Promise<void> {
-  const statements = batchStatements(jobId, lines, metrics, position);
+export async function insertLogBatch(db: Database, jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): Promise<void> {
+  const statements = batchStatements(jobId, chunks, metrics, position);
   if (db.pool) {
     const client = await db.pool.connect();
     try {
@@ -75,6 +76,13 @@ export async function insertLogBatch(db: Database, jobId: string, lines: LogReco
   await db.prisma.$transaction(statements.map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 
+/** Rows of a read-only statement, through the driver when there is one (as insertLogBatch). */
+async function queryRows<T>(db: Database, sql: string, params: unknown[]): Promise<T[]> {
+  if (db.pool) return (await db.pool.query(sql, params)).rows as T[];
+  if (db.pglite) return (await db.pglite.query<T>(sql, params)).rows;
+  return db.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+}
+
 export interface LogQuery {
   afterSeq?: number;
   beforeSeq?: number;
@@ -87,20 +95,59 @@ export interface LogQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Reads persisted lines in seq order, filtered by range, level and case-insensitive text. */
+/** Chunks read per round trip beyond what the limit needs when every line matches. */
+const EXTRA_CHUNKS = 2;
+const MAX_CHUNKS_PER_QUERY = 32;
+
+/**
+ * Reads persisted lines in seq order, filtered by range, level and case-insensitive text. The database
+ * narrows the chunks (seq range, a level bit, the text anywhere in the chunk); the lines are then
+ * filtered exactly here, a page of chunks at a time until `limit` lines are found.
+ */
 export async function readLogs(db: Database, jobId: string, query: LogQuery): Promise<LogRecord[]> {
-  const rows = await db.prisma.logLine.findMany({
-    where: {
-      jobId,
-      seq: { gt: query.afterSeq ?? 0, ...(query.beforeSeq !== undefined && { lt: query.beforeSeq }) },
-      ...(query.levels?.length && { level: { in: query.levels } }),
-      ...(query.search && { text: { contains: escapeLike(query.search), mode: 'insensitive' as const } }),
-    },
-    orderBy: { seq: query.tail ? 'desc' : 'asc' },
-    take: query.limit,
-    select: { seq: true, stream: true, level: true, text: true, time: true },
-  });
-  return query.tail ? rows.reverse() : rows;
+  const afterSeq = query.afterSeq ?? 0;
+  const beforeSeq = query.beforeSeq ?? 2_147_483_647;
+  if (query.limit <= 0 || beforeSeq <= afterSeq + 1) return [];
+  const levels = query.levels?.length ? query.levels : undefined;
+  const search = query.search || undefined;
+  const params: unknown[] = [jobId];
+  const where = ['"jobId" = $1::uuid'];
+  if (levels) where.push(`("levels" & $${params.push(levelMask(levels))}) <> 0`);
+  if (search) where.push(`"data" ILIKE $${params.push(`%${escapeLike(search)}%`)}`);
+  const filter = { afterSeq, beforeSeq, levels, searchLower: search?.toLowerCase() };
+  const perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil(query.limit / CHUNK_LINES) + EXTRA_CHUNKS);
+  const found: LogRecord[][] = [];
+  let count = 0;
+  // Ascending: chunks ending after the cursor; tail: chunks starting before it.
+  let cursor = query.tail ? beforeSeq : afterSeq;
+  for (;;) {
+    const range = query.tail ? `"fromSeq" < $${params.length + 1} AND "toSeq" > $${params.length + 2}` : `"toSeq" > $${params.length + 1} AND "fromSeq" < $${params.length + 2}`;
+    const sql = `SELECT "fromSeq", "toSeq", "data" FROM "LogChunk" WHERE ${[...where, range].join(' AND ')}
+      ORDER BY "toSeq" ${query.tail ? 'DESC' : 'ASC'} LIMIT ${perQuery}`;
+    const rows = await queryRows<{ fromSeq: number; toSeq: number; data: string }>(db, sql, [...params, ...(query.tail ? [cursor, afterSeq] : [cursor, beforeSeq])]);
+    for (const row of rows) {
+      // Chunks never overlap; the cursor also keeps a line from being returned twice if two ever did.
+      const lines = decodeChunk(row.data, query.tail ? { ...filter, beforeSeq: Math.min(beforeSeq, cursor) } : { ...filter, afterSeq: Math.max(afterSeq, cursor) });
+      cursor = query.tail ? Math.min(cursor, row.fromSeq) : Math.max(cursor, row.toSeq);
+      if (!lines.length) continue;
+      if (query.tail) {
+        found.push(lines.length > query.limit - count ? lines.slice(lines.length - (query.limit - count)) : lines);
+      } else {
+        found.push(lines.length > query.limit - count ? lines.slice(0, query.limit - count) : lines);
+      }
+      count += found[found.length - 1].length;
+      if (count >= query.limit) break;
+    }
+    if (count >= query.limit || rows.length < perQuery) break;
+  }
+  if (query.tail) found.reverse();
+  return found.flat();
+}
+
+/** How many lines of a job are persisted. */
+export async function countLogLines(db: Database, jobId: string): Promise<number> {
+  const [row] = await queryRows<{ n: number | string | bigint | null }>(db, 'SELECT sum("lines") AS n FROM "LogChunk" WHERE "jobId" = $1::uuid', [jobId]);
+  return Number(row?.n ?? 0);
 }
 
 export async function readMetricsAfter(db: Database, jobId: string, afterSeq: number, limit: number, names?: string[]): Promise<MetricRecord[]> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
 import { allLogLines, getJob, isAlive, killQuietly, logFileLines, printedPids, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+import { readLogs } from '../../src/logs/log-store.ts';
 
 // The rules of JobService.recover() and of a graceful hand-over, with servers inside the test process.
 // (recovery.test.ts kills real server processes.)
@@ -52,7 +53,7 @@ describe('a graceful restart while jobs run', () => {
 
         const job = await waitForJob(second.gql, id, undefined, 60_000);
         expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: total });
-        const rows = await second.app.services.db.prisma.logLine.findMany({ where: { jobId: id }, orderBy: { seq: 'asc' }, select: { seq: true, text: true } });
+        const rows = await readLogs(second.app.services.db, id, { limit: 1_000_000 });
         expect(rows.map((r) => r.seq)).toEqual(range(total));
         expect(rows.map((r) => Number(r.text.slice(5))).sort((a, b) => a - b)).toEqual(range(total));
         expect((await logFileLines(dir, id)).length).toBe(total);

@@ -1,0 +1,117 @@
+import type { LogLevel } from './classify-level.ts';
+import type { LogRecord, LogStreamName } from './log-record.ts';
+
+/**
+ * Lines are stored many per database row: a chunk holds consecutive lines in the .log file's form, one per
+ * line (`seq\ttime\tstream\tlevel\ttext\n`), so that persisting a line costs a share of one row rather than a
+ * row with its index entries, and the database holds exactly the text of the .log file.
+ */
+export interface LogChunk {
+  fromSeq: number;
+  toSeq: number;
+  lines: number;
+  /** A bit per level present ({@link LEVEL_BITS}): a level filter skips chunks without those levels. */
+  levels: number;
+  data: string;
+}
+
+/** Lines per chunk: a page of a few hundred lines decodes one or two chunks. */
+export const CHUNK_LINES = 1_000;
+
+export const LEVEL_BITS: Readonly<Record<LogLevel, number>> = Object.freeze({ DEBUG: 1, INFO: 2, WARNING: 4, ERROR: 8 });
+
+export const levelMask = (levels: readonly LogLevel[]) => levels.reduce((mask, level) => mask | LEVEL_BITS[level], 0);
+
+const STREAMS = new Set<string>(['STDOUT', 'STDERR', 'SYSTEM']);
+const LEVELS = new Set<string>(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
+
+/**
+ * One record as a line of the .log file. The text holds no newline: output is split on them and the
+ * pipeline replaces any in the lines it writes itself.
+ */
+export function formatRecord(r: LogRecord, isoTime: string): string {
+  return `${r.seq}\t${isoTime}\t${r.stream}\t${r.level}\t${r.text}\n`;
+}
+
+/**
+ * Groups records (in seq order) into chunks of at most {@link CHUNK_LINES} lines. `formatted[i]` is
+ * record i as {@link formatRecord} writes it.
+ */
+export function toChunks(records: readonly LogRecord[], formatted: readonly string[]): LogChunk[] {
+  const chunks: LogChunk[] = [];
+  for (let start = 0; start < records.length; start += CHUNK_LINES) {
+    const end = Math.min(records.length, start + CHUNK_LINES);
+    let data = '';
+    let levels = 0;
+    for (let i = start; i < end; i++) {
+      data += formatted[i];
+      levels |= LEVEL_BITS[records[i].level];
+    }
+    chunks.push({ fromSeq: records[start].seq, toSeq: records[end - 1].seq, lines: end - start, levels, data });
+  }
+  return chunks;
+}
+
+/** Encodes records as chunks, formatting each line (times as ISO strings, computed once per distinct time). */
+export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
+  let lastTime: Date | undefined;
+  let lastIso = '';
+  const formatted = records.map((r) => {
+    if (r.time !== lastTime) {
+      lastTime = r.time;
+      lastIso = r.time.toISOString();
+    }
+    return formatRecord(r, lastIso);
+  });
+  return toChunks(records, formatted);
+}
+
+export interface ChunkFilter {
+  afterSeq?: number;
+  beforeSeq?: number;
+  /** Only these levels (all when absent or empty). */
+  levels?: readonly LogLevel[];
+  /** Case-insensitive substring of the text, already lower-cased. */
+  searchLower?: string;
+}
+
+/**
+ * The records of a chunk that pass the filter, in seq order. A line that does not parse (which the
+ * pipeline never writes) is skipped rather than failing the whole read.
+ */
+export function decodeChunk(data: string, filter: ChunkFilter = {}): LogRecord[] {
+  const out: LogRecord[] = [];
+  const after = filter.afterSeq ?? 0;
+  const before = filter.beforeSeq ?? Infinity;
+  const levels = filter.levels?.length ? new Set<string>(filter.levels) : undefined;
+  const search = filter.searchLower || undefined;
+  let lastIso = '';
+  let lastTime = new Date(0);
+  let start = 0;
+  while (start < data.length) {
+    let end = data.indexOf('\n', start);
+    if (end === -1) end = data.length;
+    const t1 = data.indexOf('\t', start);
+    const t2 = t1 === -1 || t1 > end ? -1 : data.indexOf('\t', t1 + 1);
+    const t3 = t2 === -1 || t2 > end ? -1 : data.indexOf('\t', t2 + 1);
+    const t4 = t3 === -1 || t3 > end ? -1 : data.indexOf('\t', t3 + 1);
+    const lineStart = start;
+    start = end + 1;
+    if (t4 === -1 || t4 > end) continue;
+    const seq = Number(data.slice(lineStart, t1));
+    if (!(seq > after && seq < before)) continue;
+    const stream = data.slice(t2 + 1, t3);
+    const level = data.slice(t3 + 1, t4);
+    if (!STREAMS.has(stream) || !LEVELS.has(level)) continue;
+    if (levels && !levels.has(level)) continue;
+    const text = data.slice(t4 + 1, end);
+    if (search && !text.toLowerCase().includes(search)) continue;
+    const iso = data.slice(t1 + 1, t2);
+    if (iso !== lastIso) {
+      lastIso = iso;
+      lastTime = new Date(iso);
+    }
+    out.push({ seq, stream: stream as LogStreamName, level: level as LogLevel, text, time: lastTime });
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { LogLevel } from '../../src/logs/classify-level.ts';
+import { CHUNK_LINES, decodeChunk, encodeChunks, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
+import type { LogRecord, LogStreamName } from '../../src/logs/log-record.ts';
+
+const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
+const STREAMS: LogStreamName[] = ['STDOUT', 'STDERR', 'SYSTEM'];
+
+function records(count: number, text: (seq: number) => string = (seq) => `line ${seq}`, firstSeq = 1): LogRecord[] {
+  const base = Date.UTC(2026, 11, 1, 12, 0, 0);
+  return Array.from({ length: count }, (_, i) => {
+    const seq = firstSeq + i;
+    return { seq, stream: STREAMS[seq % 3], level: LEVELS[(seq * 7) % 4], text: text(seq), time: new Date(base + Math.floor(seq / 3)) };
+  });
+}
+
+describe('log chunks', () => {
+  it('round-trips every field, including tabs, unicode and empty text', () => {
+    const texts = ['a\tb\tc', '', 'ünïcødé 😀 \uFFFD', '  leading and trailing  ', 'x'.repeat(20_000), '\t'];
+    const input = records(texts.length, (seq) => texts[seq - 1]);
+    const [chunk] = encodeChunks(input);
+    expect(chunk).toMatchObject({ fromSeq: 1, toSeq: texts.length, lines: texts.length });
+    expect(decodeChunk(chunk.data)).toEqual(input);
+  });
+
+  it('holds exactly the .log file form, one line per record', () => {
+    const input = records(3);
+    const [chunk] = encodeChunks(input);
+    expect(chunk.data.split('\n')).toEqual([...input.map((r) => `${r.seq}\t${r.time.toISOString()}\t${r.stream}\t${r.level}\t${r.text}`), '']);
+  });
+
+  it(`splits at ${CHUNK_LINES} lines and records which levels each chunk holds`, () => {
+    const input = records(2 * CHUNK_LINES + 5, undefined, 41);
+    const chunks = encodeChunks(input);
+    expect(chunks.map((c) => [c.fromSeq, c.toSeq, c.lines])).toEqual([
+      [41, 40 + CHUNK_LINES, CHUNK_LINES],
+      [41 + CHUNK_LINES, 40 + 2 * CHUNK_LINES, CHUNK_LINES],
+      [41 + 2 * CHUNK_LINES, 45 + 2 * CHUNK_LINES, 5],
+    ]);
+    for (const chunk of chunks) {
+      const present = new Set(decodeChunk(chunk.data).map((r) => r.level));
+      expect(chunk.levels).toBe(levelMask([...present]));
+    }
+    expect(chunks.flatMap((c) => decodeChunk(c.data))).toEqual(input);
+  });
+
+  it('gives each level its own bit', () => {
+    expect(Object.values(LEVEL_BITS).reduce((a, b) => a | b, 0)).toBe(15);
+    expect(levelMask(['ERROR', 'DEBUG'])).toBe(LEVEL_BITS.ERROR | LEVEL_BITS.DEBUG);
+    expect(levelMask([])).toBe(0);
+  });
+
+  it('filters by seq range, level and case-insensitive text exactly', () => {
+    const input = records(300, (seq) => (seq % 10 === 0 ? `Epoch ${seq} LOSS=0.5` : `step ${seq}`));
+    const [chunk] = encodeChunks(input);
+    const filter = { afterSeq: 50, beforeSeq: 251, levels: ['ERROR', 'WARNING'] as LogLevel[], searchLower: 'loss' };
+    const expected = input.filter((r) => r.seq > 50 && r.seq < 251 && filter.levels.includes(r.level) && r.text.toLowerCase().includes('loss'));
+    expect(expected.length).toBeGreaterThan(3);
+    expect(decodeChunk(chunk.data, filter)).toEqual(expected);
+  });
+
+  it('skips a line that does not parse instead of failing the read', () => {
+    const input = records(3);
+    expect(input[0].stream).toBe('STDERR');
+    const [chunk] = encodeChunks(input);
+    const damaged = `${chunk.data.replace('\tSTDERR\t', '\tNOPE\t')}not a record\n7\tmissing fields\n`;
+    expect(decodeChunk(damaged)).toEqual(input.slice(1));
+  });
+});

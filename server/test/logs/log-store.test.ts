@@ -1,0 +1,142 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/db/schema-engine.ts';
+import type { LogLevel } from '../../src/logs/classify-level.ts';
+import { CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
+import type { LogRecord } from '../../src/logs/log-record.ts';
+import { countLogLines, insertLogBatch, readLogs } from '../../src/logs/log-store.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
+
+/** 3,500 lines: ERROR only on every 997th (so most chunks have none), odd texts for the search. */
+function makeLines(count: number): LogRecord[] {
+  const time = new Date('2026-12-01T10:00:00.000Z');
+  return Array.from({ length: count }, (_, i) => {
+    const seq = i + 1;
+    const level = seq % 997 === 0 ? 'ERROR' : LEVELS[seq % 3];
+    const text = seq % 250 === 0 ? `Validation LOSS 100%_done\tseq=${seq}` : seq % 41 === 0 ? `warn: loss spiked at ${seq}` : `step ${seq}`;
+    return { seq, stream: seq % 5 === 0 ? 'STDERR' : 'STDOUT', level, text, time: new Date(time.getTime() + seq) };
+  });
+}
+
+describe('log storage in chunks (readLogs and the logs query)', () => {
+  let server: TestServer;
+  let jobId: string;
+  const all = makeLines(3_500);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const { db } = server.app.services;
+    jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    // Two transactions, as the pipeline writes them; the first is sent twice (a retry after a lost reply).
+    const first = all.slice(0, 1_800);
+    await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
+    await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
+    await insertLogBatch(db, jobId, encodeChunks(all.slice(1_800)), [], { lastSeq: all.length, logOffset: 0 });
+  });
+  afterAll(async () => server?.close());
+
+  /** What readLogs must return, computed naively from the lines in memory. */
+  function expected(query: { afterSeq?: number; beforeSeq?: number; levels?: LogLevel[]; search?: string; limit: number; tail?: boolean }) {
+    const matching = all.filter(
+      (r) =>
+        r.seq > (query.afterSeq ?? 0) &&
+        r.seq < (query.beforeSeq ?? Infinity) &&
+        (!query.levels?.length || query.levels.includes(r.level)) &&
+        (!query.search || r.text.toLowerCase().includes(query.search.toLowerCase())),
+    );
+    return query.tail ? matching.slice(-query.limit) : matching.slice(0, query.limit);
+  }
+
+  it('stores each line once, in chunks of at most 1,000 lines', async () => {
+    const { db } = server.app.services;
+    expect(await countLogLines(db, jobId)).toBe(all.length);
+    const chunks = await db.prisma.logChunk.findMany({ where: { jobId }, orderBy: { toSeq: 'asc' } });
+    expect(chunks.every((c) => c.lines <= CHUNK_LINES)).toBe(true);
+    expect(chunks.flatMap((c) => decodeChunk(c.data))).toEqual(all);
+  });
+
+  it.each([
+    ['everything', { limit: 10_000 }],
+    ['a page from the start', { limit: 500 }],
+    ['a page across a chunk boundary', { afterSeq: 950, limit: 120 }],
+    ['a seq range', { afterSeq: 1_200, beforeSeq: 2_400, limit: 10_000 }],
+    ['the tail', { limit: 50, tail: true }],
+    ['the tail of a range, across chunks', { afterSeq: 10, beforeSeq: 2_050, limit: 1_500, tail: true }],
+    ['a rare level (only some chunks have it)', { levels: ['ERROR'], limit: 100 }],
+    ['the last ERROR line', { levels: ['ERROR'], limit: 1, tail: true }],
+    ['two levels after a seq', { levels: ['ERROR', 'WARNING'], afterSeq: 3_000, limit: 1_000 }],
+    ['case-insensitive text', { search: 'LOSS', limit: 1_000 }],
+    ['text with LIKE wildcards, literally', { search: '100%_d', limit: 1_000 }],
+    ['text with a tab', { search: 'done\tseq=1750', limit: 10 }],
+    ['text and level and range together', { search: 'loss', levels: ['INFO'], afterSeq: 500, beforeSeq: 3_000, limit: 7 }],
+    ['text that matches nothing', { search: 'no such line', limit: 10 }],
+    ['text that only the stored form has (a level name)', { search: 'ERROR', limit: 10 }],
+  ] as const)('reads %s exactly as the lines say', async (_name, query) => {
+    const q = { ...query, levels: 'levels' in query ? [...query.levels] : undefined };
+    const got = await readLogs(server.app.services.db, jobId, q);
+    const want = expected(q);
+    expect(got.map((r) => r.seq)).toEqual(want.map((r) => r.seq));
+    expect(got).toEqual(want);
+  });
+
+  it('pages through a filtered log with the logs query: every match once, in order', async () => {
+    const seen: number[] = [];
+    let afterSeq = 0;
+    for (let page = 0; page < 20; page++) {
+      const res = await server.gql('query($id: ID!, $after: Int) { logs(jobId: $id, afterSeq: $after, levels: [WARNING, ERROR], search: "loss", first: 7) { hasMore lines { seq level text } } }', { id: jobId, after: afterSeq });
+      expect(res.errors).toBeUndefined();
+      const { lines, hasMore } = res.data.logs;
+      seen.push(...lines.map((l: { seq: number }) => l.seq));
+      if (!hasMore) break;
+      afterSeq = lines.at(-1).seq;
+    }
+    expect(seen).toEqual(expected({ levels: ['WARNING', 'ERROR'], search: 'loss', limit: 10_000 }).map((r) => r.seq));
+    expect(seen.length).toBeGreaterThan(7);
+  });
+});
+
+describe('the log_chunks migration', () => {
+  let pglite: PGlite;
+  beforeAll(async () => {
+    pglite = new PGlite();
+  });
+  afterAll(async () => pglite?.close());
+
+  it('moves existing LogLine rows into chunks that decode to the same lines', async () => {
+    const names = (await readdir(MIGRATIONS_DIR)).filter((d) => /^\d+_/.test(d)).sort();
+    const chunksAt = names.findIndex((n) => n.endsWith('_log_chunks'));
+    expect(chunksAt).toBeGreaterThan(0);
+    for (const name of names.slice(0, chunksAt)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+    const jobs = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
+    for (const id of jobs) await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [id]);
+    // 2,345 lines for the first job (three chunks), 3 for the second; one text holds a tab, one a newline.
+    await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
+      SELECT '${jobs[0]}', s, (CASE WHEN s % 2 = 0 THEN 'STDERR' ELSE 'STDOUT' END)::"LogStream",
+             (CASE WHEN s = 1500 THEN 'ERROR' ELSE 'INFO' END)::"LogLevel",
+             CASE WHEN s = 7 THEN E'tab\\there' WHEN s = 8 THEN E'two\\nlines' ELSE 'line ' || s END,
+             timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
+      FROM generate_series(1, 2345) AS s`);
+    await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
+      SELECT '${jobs[1]}', s, 'SYSTEM', 'WARNING', 'w' || s, timestamp '2026-11-30 08:00:00' FROM generate_series(1, 3) AS s`);
+
+    for (const name of names.slice(chunksAt)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+
+    const chunks = (await pglite.query<{ jobId: string; fromSeq: number; toSeq: number; lines: number; levels: number; data: string }>(`SELECT * FROM "LogChunk" ORDER BY "jobId", "toSeq"`)).rows;
+    expect(chunks.map((c) => [c.jobId, c.fromSeq, c.toSeq, c.lines, c.levels])).toEqual([
+      [jobs[0], 1, 1000, 1000, 2],
+      [jobs[0], 1001, 2000, 1000, 2 | 8],
+      [jobs[0], 2001, 2345, 345, 2],
+      [jobs[1], 1, 3, 3, 4],
+    ]);
+    const lines = chunks.filter((c) => c.jobId === jobs[0]).flatMap((c) => decodeChunk(c.data));
+    expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 2345 }, (_, i) => i + 1));
+    expect(lines[6]).toEqual({ seq: 7, stream: 'STDOUT', level: 'INFO', text: 'tab\there', time: new Date('2026-11-30T08:00:00.007Z') });
+    expect(lines[7].text).toBe('two lines');
+    expect(lines[1499]).toMatchObject({ seq: 1500, stream: 'STDERR', level: 'ERROR', text: 'line 1500' });
+    expect((await pglite.query(`SELECT to_regclass('"LogLine"') AS t`)).rows).toEqual([{ t: null }]);
+  });
+});
