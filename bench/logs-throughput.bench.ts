@@ -110,7 +110,7 @@ export async function run(): Promise<BenchResult> {
     log(`  job ${status}; all persisted after ${fmt(tEnded - t0, 0)} ms (${fmt(persistedLines, 0)} lines, ${fmt(persistedMetrics, 0)} metric points in the database)`);
     log(`  subscriber: ${fmt(delivery.lines, 0)} lines in ${fmt(delivery.messages, 0)} messages; gaps ${delivery.gaps}, duplicates ${delivery.duplicates}, text/seq mismatches ${delivery.outOfOrder}${delivery.errors.length ? `; errors: ${delivery.errors.join('; ')}` : ''}`);
     log(
-      `  server RSS: ${memory.startMB} MB before, peak ${memory.peakMB} MB (+${memory.growthMB} MB; V8 heap ${memory.heapUsedMB.start} → ${memory.heapUsedMB.atPeak} MB, external ${memory.externalMB.start} → ${memory.externalMB.atPeak} MB), ${memory.afterGcMB} MB after a full GC (+${memory.retainedAfterGcMB} MB)`,
+      `  server RSS: ${memory.startMB} MB before, peak ${memory.peakMB} MB (+${memory.growthMB} MB; V8 heap used ${memory.heapUsedMB.start} → ${memory.heapUsedMB.atPeak} MB of ${memory.heapTotalMB.start} → ${memory.heapTotalMB.atPeak} MB held, external ${memory.externalMB.start} → ${memory.externalMB.atPeak} MB), ${memory.afterGcMB} MB after a full GC (+${memory.retainedAfterGcMB} MB)`,
     );
     if (!ok) log('  DELIVERY CHECK FAILED: the subscriber did not get exactly lines 1..N, or the job did not succeed / persist every line');
     return newResult(

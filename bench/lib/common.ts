@@ -404,6 +404,8 @@ export function rssSampler(everyMs = 100) {
         retainedAfterGcMB: round(mb(afterGc.rss - first.rss), 1),
         heapUsedMB: { start: round(mb(first.heapUsed), 1), atPeak: round(mb(peak.heapUsed), 1), afterGc: round(mb(afterGc.heapUsed), 1) },
         externalMB: { start: round(mb(first.external), 1), atPeak: round(mb(peak.external), 1), afterGc: round(mb(afterGc.external), 1) },
+        /** What V8 holds for its heap (used or not): RSS growth that is V8 keeping pages rather than live objects. */
+        heapTotalMB: { start: round(mb(first.heapTotal), 1), atPeak: round(mb(peak.heapTotal), 1), afterGc: round(mb(afterGc.heapTotal), 1) },
       };
     },
   };
