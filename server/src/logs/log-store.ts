@@ -9,10 +9,18 @@ export interface BatchPosition {
   offsets?: { STDOUT: number; STDERR: number };
 }
 
-const INSERT_CHUNKS = `INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data")
-  SELECT $1::uuid, u.f, u.t, u.n, u.l, u.d
-  FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::text[]) AS u(f, t, n, l, d)
-  ON CONFLICT DO NOTHING`;
+/**
+ * One row per chunk, each value its own parameter: a chunk's text then travels as it is, where a text[] array
+ * parameter would be escaped element by element (a chunk is ~150 KB).
+ */
+function insertChunks(chunks: readonly LogChunk[]): [string, unknown[]] {
+  const params: unknown[] = [];
+  const rows = chunks.map((c) => {
+    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, c.data) - 5;
+    return `($1::uuid, $${at + 2}::int, $${at + 3}::int, $${at + 4}::int, $${at + 5}::int, $${at + 6}::text)`;
+  });
+  return [`INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data") VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params];
+}
 
 const INSERT_METRICS = `INSERT INTO "MetricPoint" ("jobId","seq","name","step","epoch","value","time")
   SELECT $1::uuid, u.seq, u.name, u.step, u.epoch, u.value, u.time AT TIME ZONE 'UTC'
@@ -31,7 +39,8 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
 function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): [string, unknown[]][] {
   const statements: [string, unknown[]][] = [];
   if (chunks.length) {
-    statements.push([INSERT_CHUNKS, [jobId, chunks.map((c) => c.fromSeq), chunks.map((c) => c.toSeq), chunks.map((c) => c.lines), chunks.map((c) => c.levels), chunks.map((c) => c.data)]]);
+    const [sql, params] = insertChunks(chunks);
+    statements.push([sql, [jobId, ...params]]);
   }
   if (metrics.length) {
     statements.push([

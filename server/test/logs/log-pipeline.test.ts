@@ -28,14 +28,17 @@ function fakeDatabase() {
         throw new Error('Connection terminated unexpectedly');
       }
       const chunkStatement = statements.find((st) => st.sql.includes('"LogChunk"'));
-      const lines = chunkStatement ? (chunkStatement.params[3] as number[]).reduce((a, b) => a + b, 0) : 0;
+      // Parameters: the job id, then per chunk fromSeq, toSeq, lines, levels, data.
+      const chunkParams = (chunkStatement?.params.slice(1) ?? []) as (number | string)[];
+      const chunkData = chunkParams.filter((_, i) => i % 5 === 4) as string[];
+      const lines = chunkParams.filter((_, i) => i % 5 === 2).reduce<number>((a, b) => a + Number(b), 0);
       for (const { sql, params } of statements) {
         if (sql.includes('UPDATE "Job"')) {
           state.lastSeq = params[1];
           state.logOffset = Number(params[2]);
           state.positions.push({ lines, lastSeq: params[1], stdoutOffset: Number(params[3]) });
         } else if (sql.includes('"LogChunk"')) {
-          for (const data of params[5] as string[]) {
+          for (const data of chunkData) {
             for (const record of decodeChunk(data)) if (!rows.has(record.seq)) rows.set(record.seq, record.text);
           }
         }
