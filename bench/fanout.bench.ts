@@ -136,7 +136,7 @@ async function lastBare(): Promise<PhaseResult> {
   const { readFile } = await import('node:fs/promises');
   const file = path.join(RESULTS_DIR, `fanout.${process.env.DATABASE_URL ? 'postgres' : 'embedded'}.json`);
   const saved = JSON.parse(await readFile(file, 'utf8')) as { details: { bare: PhaseResult } };
-  return { ...saved.details.bare, report: { clients: CLIENTS, connectedMs: 0, perClient: [], latencies: [], firstAt: 0, lastAt: 0 } };
+  return { ...saved.details.bare, report: { clients: CLIENTS, connectedMs: 0, perClient: [], latencies: [], firstAt: 0, lastAt: 0, cpuMs: 0 } };
 }
 
 export async function run(): Promise<BenchResult> {

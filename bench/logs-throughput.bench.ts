@@ -83,12 +83,14 @@ export async function run(): Promise<BenchResult> {
     await waitForLogSubscribers(bench.server, jobId, 1);
     // Everything is in place: from here on, the child prints.
     const rss = rssSampler(50);
+    const serverCpu = process.cpuUsage();
     const t0 = wallNow();
     writeFileSync(goFile, '');
     const report = await subscriber.report();
     const tDelivered = wallNow();
     const status = await waitForJobEnd(bench.server, jobId, 170_000);
     const tEnded = wallNow();
+    const serverCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serverCpu));
     const memory = rss.stop();
     const delivery = checkDelivery(report, LINES);
     const { prisma } = bench.server.app.services.db;
@@ -109,6 +111,8 @@ export async function run(): Promise<BenchResult> {
     log(`  pipeline (job → graphql-ws subscriber): ${fmt(rate, 0)} lines/s (${fmt(deliveredMs, 0)} ms to the last line at the subscriber)`);
     log(`  job ${status}; all persisted after ${fmt(tEnded - t0, 0)} ms (${fmt(persistedLines, 0)} lines, ${fmt(persistedMetrics, 0)} metric points in the database)`);
     log(`  subscriber: ${fmt(delivery.lines, 0)} lines in ${fmt(delivery.messages, 0)} messages; gaps ${delivery.gaps}, duplicates ${delivery.duplicates}, text/seq mismatches ${delivery.outOfOrder}${delivery.errors.length ? `; errors: ${delivery.errors.join('; ')}` : ''}`);
+    const perLine = (ms: number) => round((ms * 1000) / LINES, 2);
+    log(`  CPU per line: server ${perLine(serverCpuMs)} µs (until the job ended), subscriber ${perLine(report.cpuMs)} µs; ${fmt(((serverCpuMs + report.cpuMs) / (tEnded - t0)) * 100, 0)}% of one core together`);
     log(
       `  server RSS: ${memory.startMB} MB before, peak ${memory.peakMB} MB (+${memory.growthMB} MB; V8 heap used ${memory.heapUsedMB.start} → ${memory.heapUsedMB.atPeak} MB of ${memory.heapTotalMB.start} → ${memory.heapTotalMB.atPeak} MB held, external ${memory.externalMB.start} → ${memory.externalMB.atPeak} MB), ${memory.afterGcMB} MB after a full GC (+${memory.retainedAfterGcMB} MB)`,
     );
@@ -134,6 +138,7 @@ export async function run(): Promise<BenchResult> {
           persistedMetrics,
         },
         delivery,
+        cpuMicrosecondsPerLine: { server: perLine(serverCpuMs), subscriber: perLine(report.cpuMs) },
         serverRss: memory,
         storageCeiling: ceiling,
       },

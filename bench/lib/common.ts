@@ -281,6 +281,8 @@ export interface SubscriberReport {
   latencies: number[];
   firstAt: number;
   lastAt: number;
+  /** CPU time (user + system) the subscriber process spent from `go` to its report. */
+  cpuMs: number;
 }
 
 /**

@@ -182,6 +182,7 @@ async function finish(): Promise<void> {
     latencies: summary(latencies),
     firstAt,
     lastAt,
+    cpuMs: cpuAtGo ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtGo)) : 0,
   };
   send({ type: 'report', report });
   for (const client of gqlClients) void client.dispose();
@@ -189,8 +190,10 @@ async function finish(): Promise<void> {
   setTimeout(() => process.exit(0), 500).unref();
 }
 
+let cpuAtGo: NodeJS.CpuUsage | undefined;
 process.on('message', (message: { type: string; jobId?: string }) => {
   if (message.type !== 'go') return;
+  cpuAtGo = process.cpuUsage();
   if (options.mode === 'graphql-ws') subscribeAll(message.jobId as string);
   setTimeout(() => void finish(), options.timeoutMs).unref();
 });

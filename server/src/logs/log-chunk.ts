@@ -13,6 +13,8 @@ export interface LogChunk {
   /** A bit per level present ({@link LEVEL_BITS}): a level filter skips chunks without those levels. */
   levels: number;
   data: string;
+  /** `data` as UTF-8, when the writer has it: written to the .log file and sent to PostgreSQL as they are. */
+  bytes?: Buffer;
 }
 
 /** Lines per chunk: a page of a few hundred lines decodes one or two chunks. */

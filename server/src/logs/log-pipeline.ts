@@ -42,8 +42,8 @@ const PIECE_LINES = 1_000;
  * newline (the .log file and the stored chunks have one line per record): output is split on them, and one
  * in a line the server writes itself (a SYSTEM message) becomes a space.
  */
-const NUL_OR_NEWLINE = /[\0\r\n]/;
-const cleanText = (text: string) => (NUL_OR_NEWLINE.test(text) ? text.replaceAll('\0', '\uFFFD').replace(/\r\n|[\r\n]/g, ' ') : text);
+const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+const oneLine = (text: string) => (text.includes('\n') || text.includes('\r') ? text.replace(/\r\n|[\r\n]/g, ' ') : text);
 
 interface IncomingLine {
   text: string;
@@ -131,7 +131,7 @@ export class JobLogPipeline {
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
     for (let i = 0; i < lines.length; i++) {
-      const text = cleanText(lines[i].text);
+      const text = stream === 'SYSTEM' ? oneLine(withoutNul(lines[i].text)) : withoutNul(lines[i].text);
       const seq = ++this.#seq;
       records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
       const parsed = parseMetrics(text);
@@ -253,15 +253,17 @@ export class JobLogPipeline {
     const lastLineSeq = lines.length ? lines[lines.length - 1].seq : this.#persistedSeq;
     // The database's chunks hold exactly the .log file's text of the same lines.
     const chunks = encodeChunks(lines);
-    let text = '';
-    for (const chunk of chunks) text += chunk.data;
-    const bytes = Buffer.from(text);
-    if (this.#logFile && bytes.length) await this.#logFile.write(bytes);
-    const logOffset = this.#logOffset + bytes.length;
+    let size = 0;
+    for (const chunk of chunks) size += (chunk.bytes = Buffer.from(chunk.data)).length;
+    const logOffset = this.#logOffset + size;
     try {
+      if (this.#logFile && size) {
+        const { bytesWritten } = await this.#logFile.writev(chunks.map((c) => c.bytes!));
+        if (bytesWritten !== size) throw new Error(`short write to ${this.options.logPath}: ${bytesWritten} of ${size} bytes`);
+      }
       await insertLogBatch(this.options.db, this.jobId, chunks, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
     } catch (error) {
-      // The batch stays pending and is written again by the next flush: the file must not keep it twice.
+      // The batch stays pending and is written again by the next flush: the file must not keep it (or part of it) twice.
       await this.#logFile?.truncate(this.#logOffset).catch(() => {});
       throw error;
     }

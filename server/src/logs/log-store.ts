@@ -11,12 +11,14 @@ export interface BatchPosition {
 
 /**
  * One row per chunk, each value its own parameter: a chunk's text then travels as it is, where a text[] array
- * parameter would be escaped element by element (a chunk is ~150 KB).
+ * parameter would be escaped element by element (a chunk is ~150 KB). With `binaryText` (the pg driver), text
+ * already encoded as UTF-8 is sent as a binary parameter, which a text column takes byte for byte: encoded once
+ * for the .log file and the database alike.
  */
-function insertChunks(chunks: readonly LogChunk[]): [string, unknown[]] {
+function insertChunks(chunks: readonly LogChunk[], binaryText: boolean): [string, unknown[]] {
   const params: unknown[] = [];
   const rows = chunks.map((c) => {
-    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, c.data) - 5;
+    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, binaryText && c.bytes ? c.bytes : c.data) - 5;
     return `($1::uuid, $${at + 2}::int, $${at + 3}::int, $${at + 4}::int, $${at + 5}::int, $${at + 6}::text)`;
   });
   return [`INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data") VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params];
@@ -36,10 +38,10 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
  */
-function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): [string, unknown[]][] {
+function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition, binaryText: boolean): [string, unknown[]][] {
   const statements: [string, unknown[]][] = [];
   if (chunks.length) {
-    const [sql, params] = insertChunks(chunks);
+    const [sql, params] = insertChunks(chunks, binaryText);
     statements.push([sql, [jobId, ...params]]);
   }
   if (metrics.length) {
@@ -60,7 +62,7 @@ function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: re
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
 export async function insertLogBatch(db: Database, jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): Promise<void> {
-  const statements = batchStatements(jobId, chunks, metrics, position);
+  const statements = batchStatements(jobId, chunks, metrics, position, db.pool !== undefined);
   if (db.pool) {
     const client = await db.pool.connect();
     try {

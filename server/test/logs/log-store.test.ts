@@ -17,7 +17,8 @@ function makeLines(count: number): LogRecord[] {
   return Array.from({ length: count }, (_, i) => {
     const seq = i + 1;
     const level = seq % 997 === 0 ? 'ERROR' : LEVELS[seq % 3];
-    const text = seq % 250 === 0 ? `Validation LOSS 100%_done\tseq=${seq}` : seq % 41 === 0 ? `warn: loss spiked at ${seq}` : `step ${seq}`;
+    const text =
+      seq % 250 === 0 ? `Validation LOSS 100%_done\tseq=${seq}` : seq % 41 === 0 ? `warn: loss spiked at ${seq}` : seq % 333 === 0 ? `ünïcødé 😀 Straße ${seq}` : `step ${seq}`;
     return { seq, stream: seq % 5 === 0 ? 'STDERR' : 'STDOUT', level, text, time: new Date(time.getTime() + seq) };
   });
 }
@@ -35,7 +36,9 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
     const first = all.slice(0, 1_800);
     await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
     await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
-    await insertLogBatch(db, jobId, encodeChunks(all.slice(1_800)), [], { lastSeq: all.length, logOffset: 0 });
+    // The second with the text also as UTF-8 bytes, as the pipeline sends it (binary parameters on PostgreSQL).
+    const second = encodeChunks(all.slice(1_800)).map((chunk) => ({ ...chunk, bytes: Buffer.from(chunk.data) }));
+    await insertLogBatch(db, jobId, second, [], { lastSeq: all.length, logOffset: 0 });
   });
   afterAll(async () => server?.close());
 
@@ -74,11 +77,15 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
     ['text with a tab', { search: 'done\tseq=1750', limit: 10 }],
     ['text and level and range together', { search: 'loss', levels: ['INFO'], afterSeq: 500, beforeSeq: 3_000, limit: 7 }],
     ['text that matches nothing', { search: 'no such line', limit: 10 }],
+    ['non-ASCII text, case-insensitively', { search: 'ÜNÏCØDÉ 😀 STRAßE', limit: 100 }],
+    ['non-ASCII text as written', { search: 'ünïcødé 😀', limit: 100 }],
     ['text that only the stored form has (a level name)', { search: 'ERROR', limit: 10 }],
   ] as const)('reads %s exactly as the lines say', async (_name, query) => {
     const q = { ...query, levels: 'levels' in query ? [...query.levels] : undefined };
     const got = await readLogs(server.app.services.db, jobId, q);
     const want = expected(q);
+    // Each case selects something (but those meant to select nothing), so that it can fail.
+    expect(want.length > 0).toBe(!_name.includes('matches nothing') && !_name.includes('only the stored form'));
     expect(got.map((r) => r.seq)).toEqual(want.map((r) => r.seq));
     expect(got).toEqual(want);
   });
