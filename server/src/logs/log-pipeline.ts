@@ -34,8 +34,8 @@ const RETRY_MAX_MS = 5_000;
  * between batches. A PostgreSQL server does the work elsewhere and takes bigger ones.
  */
 const MAX_BATCH_LINES = { embedded: 2_500, postgres: 10_000 } as const;
-/** A large read is queued in pieces of this many lines, which transactions then take whole. */
-const PIECE_LINES = 1_000;
+/** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
+const PIECE_LINES = 500;
 
 /**
  * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no

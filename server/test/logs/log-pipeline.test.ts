@@ -102,14 +102,14 @@ describe('JobLogPipeline', () => {
     const { db, rows, state } = fakeDatabase();
     const p = pipeline(db, path.join(dir, 'logs', 'split.log'));
     await p.open();
-    // 2,500 lines of 10 bytes read at once, then 5 bytes of an unfinished line.
-    p.ingest('STDOUT', range(2_500).map((i) => ({ text: `l${String(i).padStart(8, '0')}` })), 25_000, range(2_500).map((i) => i * 10));
+    // 6,000 lines of 10 bytes read at once, then 5 bytes of an unfinished line; embedded transactions take 2,500.
+    p.ingest('STDOUT', range(6_000).map((i) => ({ text: `l${String(i).padStart(8, '0')}` })), 60_000, range(6_000).map((i) => i * 10));
     await p.close({ ended: true });
-    expect(rows.size).toBe(2_500);
+    expect(rows.size).toBe(6_000);
     expect(state.positions).toEqual([
-      { lines: 1_000, lastSeq: 1_000, stdoutOffset: 10_000 },
-      { lines: 1_000, lastSeq: 2_000, stdoutOffset: 20_000 },
-      { lines: 500, lastSeq: 2_500, stdoutOffset: 25_000 },
+      { lines: 2_500, lastSeq: 2_500, stdoutOffset: 25_000 },
+      { lines: 2_500, lastSeq: 5_000, stdoutOffset: 50_000 },
+      { lines: 1_000, lastSeq: 6_000, stdoutOffset: 60_000 },
     ]);
   });
 
