@@ -63,11 +63,16 @@ function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: re
  */
 export async function insertLogBatch(db: Database, jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): Promise<void> {
   const statements = batchStatements(jobId, chunks, metrics, position, db.pool !== undefined);
+  // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
+  // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
+  const jobGone = () => new Error(`job ${jobId} no longer exists: its lines and metrics were not stored`);
   if (db.pool) {
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
-      for (const [sql, params] of statements) await client.query(sql, params);
+      let updated: number | null = null;
+      for (const [sql, params] of statements) updated = (await client.query(sql, params)).rowCount;
+      if (updated !== 1) throw jobGone();
       await client.query('COMMIT');
       client.release();
     } catch (error) {
@@ -80,10 +85,13 @@ export async function insertLogBatch(db: Database, jobId: string, chunks: readon
   }
   if (db.pglite) {
     await db.pglite.transaction(async (tx) => {
-      for (const [sql, params] of statements) await tx.query(sql, params);
+      let updated: number | undefined;
+      for (const [sql, params] of statements) updated = (await tx.query(sql, params)).affectedRows;
+      if (updated !== 1) throw jobGone();
     });
     return;
   }
+  // Only stand-ins for the database get here (a Database has a pool or PGlite).
   await db.prisma.$transaction(statements.map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 

@@ -106,6 +106,46 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
   });
 });
 
+describe('insertLogBatch and a job that is gone', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => server?.close());
+
+  const batch = (count: number) => {
+    const lines = makeLines(count);
+    const metrics = lines.map((l) => ({ seq: l.seq, name: 'loss', step: l.seq, epoch: null, value: 1 / l.seq, time: l.time }));
+    return { chunks: encodeChunks(lines), metrics };
+  };
+
+  it('stores nothing for a job that does not exist', async () => {
+    const { db } = server.app.services;
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const { chunks, metrics } = batch(1_200);
+    // With lines, their chunks' foreign key refuses them; with metrics alone, the position update finds no job.
+    await expect(insertLogBatch(db, missing, chunks, metrics, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow();
+    await expect(insertLogBatch(db, missing, [], metrics, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow(`job ${missing} no longer exists`);
+    expect(await countLogLines(db, missing)).toBe(0);
+    expect(await db.prisma.metricPoint.count({ where: { jobId: missing } })).toBe(0);
+  });
+
+  it("deletes a job's chunks and metric points with the job", async () => {
+    const { db } = server.app.services;
+    const [kept, deleted] = await Promise.all([0, 1].map(async () => (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id));
+    for (const id of [kept, deleted]) {
+      const { chunks, metrics } = batch(1_500);
+      await insertLogBatch(db, id, chunks, metrics, { lastSeq: 1_500, logOffset: 0 });
+      expect(await db.prisma.metricPoint.count({ where: { jobId: id } })).toBe(1_500);
+    }
+    await db.prisma.job.delete({ where: { id: deleted } });
+    expect(await countLogLines(db, deleted)).toBe(0);
+    expect(await db.prisma.metricPoint.count({ where: { jobId: deleted } })).toBe(0);
+    expect(await countLogLines(db, kept)).toBe(1_500);
+    expect(await db.prisma.metricPoint.count({ where: { jobId: kept } })).toBe(1_500);
+  });
+});
+
 describe('the log_chunks migration', () => {
   let pglite: PGlite;
   beforeAll(async () => {
