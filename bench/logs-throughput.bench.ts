@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../server/src/db/database.ts';
 import type { LogRecord, MetricRecord } from '../server/src/logs/log-record.ts';
-import { encodeChunks } from '../server/src/logs/log-chunk.ts';
+import { alertLines, encodeChunks } from '../server/src/logs/log-chunk.ts';
 import { countLogLines, insertLogBatch } from '../server/src/logs/log-store.ts';
 import {
   checkDelivery,
@@ -55,7 +55,7 @@ async function storageCeiling(db: Database, jobId: string) {
       lines.push({ seq, stream: 'STDOUT', level: 'INFO', text: head.padEnd(99, 'x'), time });
       if (metric) metrics.push({ seq, name: 'loss', step: seq, epoch: 0, value: 0.5, time }, { seq, name: 'learning_rate', step: seq, epoch: 0, value: 0.001, time });
     }
-    await insertLogBatch(db, jobId, encodeChunks(lines), metrics, { lastSeq: from + BATCH - 1, logOffset: 0 });
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(lines), alerts: alertLines(lines), metrics }, { lastSeq: from + BATCH - 1, logOffset: 0 });
   }
   const ms = performance.now() - t0;
   return { lines: CEILING_LINES, ms: round(ms, 0), linesPerSecond: round(CEILING_LINES / (ms / 1000), 0) };

@@ -24,6 +24,11 @@ export const LEVEL_BITS: Readonly<Record<LogLevel, number>> = Object.freeze({ DE
 
 export const levelMask = (levels: readonly LogLevel[]) => levels.reduce((mask, level) => mask | LEVEL_BITS[level], 0);
 
+/** Levels whose lines are also stored one row each (LogAlertLine), so that filtering on them reads an index. */
+export const ALERT_LEVELS: ReadonlySet<LogLevel> = new Set(['WARNING', 'ERROR']);
+
+export const alertLines = (records: readonly LogRecord[]) => records.filter((r) => ALERT_LEVELS.has(r.level));
+
 const STREAMS = new Set<string>(['STDOUT', 'STDERR', 'SYSTEM']);
 const LEVELS = new Set<string>(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
 

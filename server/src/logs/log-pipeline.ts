@@ -4,7 +4,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
 import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
-import { encodeChunks } from './log-chunk.ts';
+import { alertLines, encodeChunks } from './log-chunk.ts';
 import { insertLogBatch } from './log-store.ts';
 
 export interface LogPipelineOptions {
@@ -261,7 +261,7 @@ export class JobLogPipeline {
         const { bytesWritten } = await this.#logFile.writev(chunks.map((c) => c.bytes!));
         if (bytesWritten !== size) throw new Error(`short write to ${this.options.logPath}: ${bytesWritten} of ${size} bytes`);
       }
-      await insertLogBatch(this.options.db, this.jobId, chunks, metrics, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
+      await insertLogBatch(this.options.db, this.jobId, { chunks, alerts: alertLines(lines), metrics }, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
     } catch (error) {
       // The batch stays pending and is written again by the next flush: the file must not keep it (or part of it) twice.
       await this.#logFile?.truncate(this.#logOffset).catch(() => {});

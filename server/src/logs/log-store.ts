@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { LogLevel } from './classify-level.ts';
-import { CHUNK_LINES, decodeChunk, levelMask, type LogChunk } from './log-chunk.ts';
+import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
 export interface BatchPosition {
@@ -24,6 +24,11 @@ function insertChunks(chunks: readonly LogChunk[], binaryText: boolean): [string
   return [`INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data") VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params];
 }
 
+const INSERT_ALERT_LINES = `INSERT INTO "LogAlertLine" ("jobId","seq","stream","level","text","time")
+  SELECT $1::uuid, u.seq, u.stream::"LogStream", u.level::"LogLevel", u.text, u.time AT TIME ZONE 'UTC'
+  FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(seq, stream, level, text, time)
+  ON CONFLICT DO NOTHING`;
+
 const INSERT_METRICS = `INSERT INTO "MetricPoint" ("jobId","seq","name","step","epoch","value","time")
   SELECT $1::uuid, u.seq, u.name, u.step, u.epoch, u.value, u.time AT TIME ZONE 'UTC'
   FROM unnest($2::int[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::timestamptz[]) AS u(seq, name, step, epoch, value, time)
@@ -38,11 +43,15 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
  */
-function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition, binaryText: boolean): [string, unknown[]][] {
+function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosition, binaryText: boolean): [string, unknown[]][] {
+  const { chunks, alerts, metrics } = rows;
   const statements: [string, unknown[]][] = [];
   if (chunks.length) {
     const [sql, params] = insertChunks(chunks, binaryText);
     statements.push([sql, [jobId, ...params]]);
+  }
+  if (alerts.length) {
+    statements.push([INSERT_ALERT_LINES, [jobId, alerts.map((l) => l.seq), alerts.map((l) => l.stream), alerts.map((l) => l.level), alerts.map((l) => l.text), alerts.map((l) => l.time.toISOString())]]);
   }
   if (metrics.length) {
     statements.push([
@@ -54,15 +63,24 @@ function batchStatements(jobId: string, chunks: readonly LogChunk[], metrics: re
   return statements;
 }
 
+/** What one transaction stores: the lines as chunks, their WARNING and ERROR lines again as rows, their metric points. */
+export interface LogBatchRows {
+  chunks: readonly LogChunk[];
+  /** The batch's lines at an {@link ALERT_LEVELS} level (see `alertLines`). */
+  alerts: readonly LogRecord[];
+  metrics: readonly MetricRecord[];
+}
+
 /**
- * Persists one batch of lines (as chunks, see log-chunk.ts) and metrics and the job's resume position in one
- * transaction. Re-inserting a batch is harmless: chunks are keyed by (job, last seq), metrics by (job, seq, name).
+ * Persists one batch of lines (as chunks, see log-chunk.ts, and alert lines) and metrics and the job's resume
+ * position in one transaction. Re-inserting a batch is harmless: chunks are keyed by (job, last seq), alert lines
+ * by (job, seq), metrics by (job, seq, name).
  *
  * The statements go straight to the driver (pg pool or PGlite) when there is one: through Prisma, the
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
-export async function insertLogBatch(db: Database, jobId: string, chunks: readonly LogChunk[], metrics: readonly MetricRecord[], position: BatchPosition): Promise<void> {
-  const statements = batchStatements(jobId, chunks, metrics, position, db.pool !== undefined);
+export async function insertLogBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
+  const statements = batchStatements(jobId, rows, position, db.pool !== undefined);
   // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
   // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
   const jobGone = () => new Error(`job ${jobId} no longer exists: its lines and metrics were not stored`);
@@ -129,6 +147,7 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
   if (query.limit <= 0 || beforeSeq <= afterSeq + 1) return [];
   const levels = query.levels?.length ? query.levels : undefined;
   const search = query.search || undefined;
+  if (levels?.every((level) => ALERT_LEVELS.has(level))) return readAlertLines(db, jobId, { ...query, afterSeq, beforeSeq, levels });
   const params: unknown[] = [jobId];
   const where = ['"jobId" = $1::uuid'];
   if (levels) where.push(`("levels" & $${params.push(levelMask(levels))}) <> 0`);
@@ -161,6 +180,22 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
   }
   if (query.tail) found.reverse();
   return found.flat();
+}
+
+/** {@link readLogs} for WARNING and ERROR only: through the alert lines' index, a page of rows whatever lies between. */
+async function readAlertLines(db: Database, jobId: string, query: LogQuery & { afterSeq: number; beforeSeq: number; levels: LogLevel[] }): Promise<LogRecord[]> {
+  const rows = await db.prisma.logAlertLine.findMany({
+    where: {
+      jobId,
+      seq: { gt: query.afterSeq, lt: query.beforeSeq },
+      level: { in: query.levels },
+      ...(query.search && { text: { contains: escapeLike(query.search), mode: 'insensitive' as const } }),
+    },
+    orderBy: { seq: query.tail ? 'desc' : 'asc' },
+    take: query.limit,
+    select: { seq: true, stream: true, level: true, text: true, time: true },
+  });
+  return query.tail ? rows.reverse() : rows;
 }
 
 /** How many lines of a job are persisted. */

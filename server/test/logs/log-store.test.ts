@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/schema-engine.ts';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
-import { CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
+import { alertLines, CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
 import type { LogRecord } from '../../src/logs/log-record.ts';
 import { countLogLines, insertLogBatch, readLogs } from '../../src/logs/log-store.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -34,11 +34,12 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
     jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
     // Two transactions, as the pipeline writes them; the first is sent twice (a retry after a lost reply).
     const first = all.slice(0, 1_800);
-    await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
-    await insertLogBatch(db, jobId, encodeChunks(first), [], { lastSeq: 1_800, logOffset: 0 });
+    const rows = { chunks: encodeChunks(first), alerts: alertLines(first), metrics: [] };
+    await insertLogBatch(db, jobId, rows, { lastSeq: 1_800, logOffset: 0 });
+    await insertLogBatch(db, jobId, rows, { lastSeq: 1_800, logOffset: 0 });
     // The second with the text also as UTF-8 bytes, as the pipeline sends it (binary parameters on PostgreSQL).
     const second = encodeChunks(all.slice(1_800)).map((chunk) => ({ ...chunk, bytes: Buffer.from(chunk.data) }));
-    await insertLogBatch(db, jobId, second, [], { lastSeq: all.length, logOffset: 0 });
+    await insertLogBatch(db, jobId, { chunks: second, alerts: alertLines(all.slice(1_800)), metrics: [] }, { lastSeq: all.length, logOffset: 0 });
   });
   afterAll(async () => server?.close());
 
@@ -72,6 +73,11 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
     ['a rare level (only some chunks have it)', { levels: ['ERROR'], limit: 100 }],
     ['the last ERROR line', { levels: ['ERROR'], limit: 1, tail: true }],
     ['two levels after a seq', { levels: ['ERROR', 'WARNING'], afterSeq: 3_000, limit: 1_000 }],
+    ['WARNING and ERROR lines, the tail of a range', { levels: ['WARNING', 'ERROR'], afterSeq: 100, beforeSeq: 3_100, limit: 40, tail: true }],
+    ['a level that is not an alert (from the chunks)', { levels: ['DEBUG'], afterSeq: 900, limit: 300 }],
+    ['an alert level and another (from the chunks)', { levels: ['DEBUG', 'ERROR'], limit: 2_000 }],
+    ['INFO and WARNING, the tail (from the chunks)', { levels: ['INFO', 'WARNING'], limit: 25, tail: true }],
+    ['ERROR lines with text', { levels: ['ERROR'], search: 'STEP', limit: 10 }],
     ['case-insensitive text', { search: 'LOSS', limit: 1_000 }],
     ['text with LIKE wildcards, literally', { search: '100%_d', limit: 1_000 }],
     ['text with a tab', { search: 'done\tseq=1750', limit: 10 }],
@@ -90,18 +96,30 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
     expect(got).toEqual(want);
   });
 
-  it('pages through a filtered log with the logs query: every match once, in order', async () => {
+  it('keeps the WARNING and ERROR lines once more, one row each', async () => {
+    const rows = await server.app.services.db.prisma.logAlertLine.findMany({ where: { jobId }, orderBy: { seq: 'asc' } });
+    expect(rows).toEqual(all.filter((r) => r.level === 'WARNING' || r.level === 'ERROR').map((r) => ({ jobId, ...r })));
+  });
+
+  it.each([
+    ['WARNING, ERROR', ['WARNING', 'ERROR'] as LogLevel[]],
+    ['DEBUG, ERROR', ['DEBUG', 'ERROR'] as LogLevel[]],
+  ])('pages through a log filtered by %s and text with the logs query: every match once, in order', async (_name, levels) => {
     const seen: number[] = [];
     let afterSeq = 0;
-    for (let page = 0; page < 20; page++) {
-      const res = await server.gql('query($id: ID!, $after: Int) { logs(jobId: $id, afterSeq: $after, levels: [WARNING, ERROR], search: "loss", first: 7) { hasMore lines { seq level text } } }', { id: jobId, after: afterSeq });
+    for (let page = 0; page < 50; page++) {
+      const res = await server.gql('query($id: ID!, $after: Int, $levels: [LogLevel!]) { logs(jobId: $id, afterSeq: $after, levels: $levels, search: "loss", first: 7) { hasMore lines { seq level text } } }', {
+        id: jobId,
+        after: afterSeq,
+        levels,
+      });
       expect(res.errors).toBeUndefined();
       const { lines, hasMore } = res.data.logs;
       seen.push(...lines.map((l: { seq: number }) => l.seq));
       if (!hasMore) break;
       afterSeq = lines.at(-1).seq;
     }
-    expect(seen).toEqual(expected({ levels: ['WARNING', 'ERROR'], search: 'loss', limit: 10_000 }).map((r) => r.seq));
+    expect(seen).toEqual(expected({ levels, search: 'loss', limit: 10_000 }).map((r) => r.seq));
     expect(seen.length).toBeGreaterThan(7);
   });
 });
@@ -116,16 +134,16 @@ describe('insertLogBatch and a job that is gone', () => {
   const batch = (count: number) => {
     const lines = makeLines(count);
     const metrics = lines.map((l) => ({ seq: l.seq, name: 'loss', step: l.seq, epoch: null, value: 1 / l.seq, time: l.time }));
-    return { chunks: encodeChunks(lines), metrics };
+    return { chunks: encodeChunks(lines), alerts: alertLines(lines), metrics };
   };
 
   it('stores nothing for a job that does not exist', async () => {
     const { db } = server.app.services;
     const missing = '00000000-0000-4000-8000-000000000000';
-    const { chunks, metrics } = batch(1_200);
+    const rows = batch(1_200);
     // With lines, their chunks' foreign key refuses them; with metrics alone, the position update finds no job.
-    await expect(insertLogBatch(db, missing, chunks, metrics, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow();
-    await expect(insertLogBatch(db, missing, [], metrics, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow(`job ${missing} no longer exists`);
+    await expect(insertLogBatch(db, missing, rows, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow();
+    await expect(insertLogBatch(db, missing, { chunks: [], alerts: [], metrics: rows.metrics }, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow(`job ${missing} no longer exists`);
     expect(await countLogLines(db, missing)).toBe(0);
     expect(await db.prisma.metricPoint.count({ where: { jobId: missing } })).toBe(0);
   });
@@ -134,8 +152,7 @@ describe('insertLogBatch and a job that is gone', () => {
     const { db } = server.app.services;
     const [kept, deleted] = await Promise.all([0, 1].map(async () => (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id));
     for (const id of [kept, deleted]) {
-      const { chunks, metrics } = batch(1_500);
-      await insertLogBatch(db, id, chunks, metrics, { lastSeq: 1_500, logOffset: 0 });
+      await insertLogBatch(db, id, batch(1_500), { lastSeq: 1_500, logOffset: 0 });
       expect(await db.prisma.metricPoint.count({ where: { jobId: id } })).toBe(1_500);
     }
     await db.prisma.job.delete({ where: { id: deleted } });
@@ -184,6 +201,11 @@ describe('the log_chunks migration', () => {
     expect(lines[6]).toEqual({ seq: 7, stream: 'STDOUT', level: 'INFO', text: 'tab\there', time: new Date('2026-11-30T08:00:00.007Z') });
     expect(lines[7].text).toBe('two lines');
     expect(lines[1499]).toMatchObject({ seq: 1500, stream: 'STDERR', level: 'ERROR', text: 'line 1500' });
+    const alerts = (await pglite.query<{ jobId: string; seq: number; level: string; text: string }>(`SELECT "jobId", seq, level, text FROM "LogAlertLine" ORDER BY "jobId", seq`)).rows;
+    expect(alerts).toEqual([
+      { jobId: jobs[0], seq: 1500, level: 'ERROR', text: 'line 1500' },
+      ...[1, 2, 3].map((seq) => ({ jobId: jobs[1], seq, level: 'WARNING', text: `w${seq}` })),
+    ]);
     expect((await pglite.query(`SELECT to_regclass('"LogLine"') AS t`)).rows).toEqual([{ t: null }]);
   });
 });
