@@ -73,18 +73,36 @@ export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
   return toChunks(records, formatted);
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Lower case the way PostgreSQL's `lower()` (and so `ILIKE`) does it: one code point at a time, each to one code
+ * point. JavaScript's `toLowerCase()` applies Unicode's full mappings instead (`İ` → `i̇`, a final `Σ` → `ς`), under
+ * which a line that `ILIKE` matched could fail the exact filter here and be dropped.
+ */
+export function foldCase(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
+  let out = '';
+  for (const ch of text) {
+    const lower = ch.toLowerCase();
+    out += lower.length === ch.length ? lower : String.fromCodePoint(lower.codePointAt(0)!);
+  }
+  return out;
+}
+
 export interface ChunkFilter {
   afterSeq?: number;
   beforeSeq?: number;
   /** Only these levels (all when absent or empty). */
   levels?: readonly LogLevel[];
-  /** Case-insensitive substring of the text, already lower-cased. */
+  /** Case-insensitive substring of the text, already passed through {@link foldCase}. */
   searchLower?: string;
 }
 
 /**
- * The records of a chunk that pass the filter, in seq order. A line that does not parse (which the
- * pipeline never writes) is skipped rather than failing the whole read.
+ * The records of a chunk that pass the filter, in seq order. A line that does not parse, or does not carry a
+ * higher seq than the one before it (neither of which the pipeline writes), is skipped rather than failing the
+ * whole read.
  */
 export function decodeChunk(data: string, filter: ChunkFilter = {}): LogRecord[] {
   const out: LogRecord[] = [];
@@ -94,6 +112,7 @@ export function decodeChunk(data: string, filter: ChunkFilter = {}): LogRecord[]
   const search = filter.searchLower || undefined;
   let lastIso = '';
   let lastTime = new Date(0);
+  let lastSeq = -Infinity;
   let start = 0;
   while (start < data.length) {
     let end = data.indexOf('\n', start);
@@ -106,13 +125,15 @@ export function decodeChunk(data: string, filter: ChunkFilter = {}): LogRecord[]
     start = end + 1;
     if (t4 === -1 || t4 > end) continue;
     const seq = Number(data.slice(lineStart, t1));
+    if (!(seq > lastSeq)) continue;
+    lastSeq = seq;
     if (!(seq > after && seq < before)) continue;
     const stream = data.slice(t2 + 1, t3);
     const level = data.slice(t3 + 1, t4);
     if (!STREAMS.has(stream) || !LEVELS.has(level)) continue;
     if (levels && !levels.has(level)) continue;
     const text = data.slice(t4 + 1, end);
-    if (search && !text.toLowerCase().includes(search)) continue;
+    if (search && !foldCase(text).includes(search)) continue;
     const iso = data.slice(t1 + 1, t2);
     if (iso !== lastIso) {
       lastIso = iso;

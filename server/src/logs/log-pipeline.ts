@@ -39,8 +39,9 @@ const PIECE_LINES = 500;
 
 /**
  * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no
- * newline (the .log file and the stored chunks have one line per record): output is split on them, and one
- * in a line the server writes itself (a SYSTEM message) becomes a space.
+ * newline (the .log file and the stored chunks have one line per record): a local job's output is split on
+ * them, but lines that come whole (a cloud job's log entries, the server's own SYSTEM messages) may hold
+ * some, which become spaces.
  */
 const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 const oneLine = (text: string) => (text.includes('\n') || text.includes('\r') ? text.replace(/\r\n|[\r\n]/g, ' ') : text);
@@ -131,7 +132,7 @@ export class JobLogPipeline {
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
     for (let i = 0; i < lines.length; i++) {
-      const text = stream === 'SYSTEM' ? oneLine(withoutNul(lines[i].text)) : withoutNul(lines[i].text);
+      const text = oneLine(withoutNul(lines[i].text));
       const seq = ++this.#seq;
       records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
       const parsed = parseMetrics(text);

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { LogLevel } from './classify-level.ts';
-import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, levelMask, type LogChunk } from './log-chunk.ts';
+import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
 export interface BatchPosition {
@@ -134,7 +134,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Chunks read per round trip beyond what the limit needs when every line matches. */
 const EXTRA_CHUNKS = 2;
-const MAX_CHUNKS_PER_QUERY = 32;
+/** At most this many chunks per round trip (full ones are ~150 KB each). */
+const MAX_CHUNKS_PER_QUERY = 256;
 
 /**
  * Reads persisted lines in seq order, filtered by range, level and case-insensitive text. The database
@@ -152,8 +153,12 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
   const where = ['"jobId" = $1::uuid'];
   if (levels) where.push(`("levels" & $${params.push(levelMask(levels))}) <> 0`);
   if (search) where.push(`"data" ILIKE $${params.push(`%${escapeLike(search)}%`)}`);
-  const filter = { afterSeq, beforeSeq, levels, searchLower: search?.toLowerCase() };
-  const perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil(query.limit / CHUNK_LINES) + EXTRA_CHUNKS);
+  const filter = { afterSeq, beforeSeq, levels, searchLower: search === undefined ? undefined : foldCase(search) };
+  // Chunks per round trip: enough for the limit if chunks are full, then as many as the lines per chunk seen so far
+  // say are needed (a job that prints slowly writes a small chunk per flush).
+  let perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil(query.limit / CHUNK_LINES) + EXTRA_CHUNKS);
+  let chunksRead = 0;
+  let linesRead = 0;
   const found: LogRecord[][] = [];
   let count = 0;
   // Ascending: chunks ending after the cursor; tail: chunks starting before it.
@@ -164,6 +169,8 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
       ORDER BY "toSeq" ${query.tail ? 'DESC' : 'ASC'} LIMIT ${perQuery}`;
     const rows = await queryRows<{ fromSeq: number; toSeq: number; data: string }>(db, sql, [...params, ...(query.tail ? [cursor, afterSeq] : [cursor, beforeSeq])]);
     for (const row of rows) {
+      chunksRead++;
+      linesRead += row.toSeq - row.fromSeq + 1;
       // Chunks never overlap; the cursor also keeps a line from being returned twice if two ever did.
       const lines = decodeChunk(row.data, query.tail ? { ...filter, beforeSeq: Math.min(beforeSeq, cursor) } : { ...filter, afterSeq: Math.max(afterSeq, cursor) });
       cursor = query.tail ? Math.min(cursor, row.fromSeq) : Math.max(cursor, row.toSeq);
@@ -177,6 +184,7 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
       if (count >= query.limit) break;
     }
     if (count >= query.limit || rows.length < perQuery) break;
+    perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil((query.limit - count) / Math.max(1, linesRead / chunksRead)) + EXTRA_CHUNKS);
   }
   if (query.tail) found.reverse();
   return found.flat();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
-import { CHUNK_LINES, decodeChunk, encodeChunks, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
+import { CHUNK_LINES, decodeChunk, encodeChunks, foldCase, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
 import type { LogRecord, LogStreamName } from '../../src/logs/log-record.ts';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
@@ -65,5 +65,24 @@ describe('log chunks', () => {
     const [chunk] = encodeChunks(input);
     const damaged = `${chunk.data.replace('\tSTDERR\t', '\tNOPE\t')}not a record\n7\tmissing fields\n`;
     expect(decodeChunk(damaged)).toEqual(input.slice(1));
+  });
+
+  it('skips a record whose seq does not increase (a forged or repeated line)', () => {
+    const input = records(3);
+    const [chunk] = encodeChunks(input);
+    const forged = chunk.data.replace(/\n/, `\n1\t${input[0].time.toISOString()}\tSYSTEM\tERROR\tforged\n`);
+    expect(decodeChunk(forged)).toEqual(input);
+  });
+
+  it("folds case one code point at a time, as PostgreSQL's lower() does", () => {
+    expect(foldCase('Loss=0.5 EPOCH')).toBe('loss=0.5 epoch');
+    // JavaScript's toLowerCase() gives 'i̇stanbul' (two code points for İ) and a final ς.
+    expect(foldCase('İSTANBUL')).toBe('istanbul');
+    expect(foldCase('ΟΔΟΣ')).toBe('οδοσ');
+    expect(foldCase('Straße ÜBER 😀')).toBe('straße über 😀');
+    const input = records(2, (seq) => (seq === 1 ? 'İstanbul' : 'ΟΔΟΣ'));
+    const [chunk] = encodeChunks(input);
+    expect(decodeChunk(chunk.data, { searchLower: foldCase('istanbul') }).map((r) => r.seq)).toEqual([1]);
+    expect(decodeChunk(chunk.data, { searchLower: foldCase('οδοσ') }).map((r) => r.seq)).toEqual([2]);
   });
 });

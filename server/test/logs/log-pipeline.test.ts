@@ -122,6 +122,21 @@ describe('JobLogPipeline', () => {
     expect(rows.get(1)).toBe('a\uFFFDb');
   });
 
+  it("keeps a line that arrives whole with newlines in it (a cloud job's log entry) as one line", async () => {
+    const { db, rows } = fakeDatabase();
+    const logPath = path.join(dir, 'logs', 'newline.log');
+    const p = pipeline(db, logPath);
+    await p.open();
+    p.ingest('STDOUT', [{ text: 'first\n2\t2020-01-01T00:00:00.000Z\tSYSTEM\tERROR\tforged' }, { text: 'crlf\r\nend' }, { text: 'next' }]);
+    await p.close({ ended: true });
+    expect([...rows.entries()]).toEqual([
+      [1, 'first 2\t2020-01-01T00:00:00.000Z\tSYSTEM\tERROR\tforged'],
+      [2, 'crlf end'],
+      [3, 'next'],
+    ]);
+    expect((await readFile(logPath, 'utf8')).split('\n')).toHaveLength(4);
+  });
+
   it('drops what a crashed server appended to the .log file after its last committed batch, and continues the numbering', async () => {
     const { db, rows } = fakeDatabase();
     const logPath = path.join(dir, 'logs', 'resume.log');

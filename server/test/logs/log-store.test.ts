@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/schema-engine.ts';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
 import { alertLines, CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
@@ -160,6 +160,50 @@ describe('insertLogBatch and a job that is gone', () => {
     expect(await db.prisma.metricPoint.count({ where: { jobId: deleted } })).toBe(0);
     expect(await countLogLines(db, kept)).toBe(1_500);
     expect(await db.prisma.metricPoint.count({ where: { jobId: kept } })).toBe(1_500);
+  });
+});
+
+describe('readLogs on what real jobs write', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => server?.close());
+
+  const newJob = async () => (await server.app.services.db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+
+  it('finds text the database matches case-insensitively, beyond ASCII', async () => {
+    const { db } = server.app.services;
+    const jobId = await newJob();
+    const lines = makeLines(30).map((r) => (r.seq === 10 ? { ...r, text: 'Saved to İstanbul' } : r.seq === 20 ? { ...r, text: 'ΟΔΟΣ reached' } : r));
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(lines), alerts: alertLines(lines), metrics: [] }, { lastSeq: 30, logOffset: 0 });
+    for (const [search, seq] of [
+      ['istanbul', 10],
+      ['İSTANBUL', 10],
+      ['οδοσ', 20],
+      ['ΟΔΟΣ REACHED', 20],
+    ] as const) {
+      expect((await readLogs(db, jobId, { search, limit: 10 })).map((r) => r.seq), search).toEqual([seq]);
+    }
+  });
+
+  it('pages through a log written slowly (a small chunk per flush) in a few round trips', async () => {
+    const { db } = server.app.services;
+    const jobId = await newJob();
+    const lines = makeLines(1_000);
+    // One transaction per line, as a job that prints once a second leaves it: 1,000 one-line chunks.
+    for (const line of lines) await insertLogBatch(db, jobId, { chunks: encodeChunks([line]), alerts: [], metrics: [] }, { lastSeq: line.seq, logOffset: 0 });
+    const driver = (db.pool ?? db.pglite)!;
+    const spy = vi.spyOn(driver, 'query');
+    try {
+      expect((await readLogs(db, jobId, { limit: 501 })).map((r) => r.seq)).toEqual(lines.slice(0, 501).map((r) => r.seq));
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(3);
+      spy.mockClear();
+      expect((await readLogs(db, jobId, { limit: 501, tail: true })).map((r) => r.seq)).toEqual(lines.slice(-501).map((r) => r.seq));
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
