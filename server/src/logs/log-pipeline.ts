@@ -1,11 +1,11 @@
-import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import type { Database } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
 import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import { alertLines, encodeChunks } from './log-chunk.ts';
-import { insertLogBatch } from './log-store.ts';
+import { insertLogBatch, readLogs } from './log-store.ts';
 
 export interface LogPipelineOptions {
   db: Database;
@@ -34,6 +34,10 @@ const RETRY_MAX_MS = 5_000;
  * between batches. A PostgreSQL server does the work elsewhere and takes bigger ones.
  */
 const MAX_BATCH_LINES = { embedded: 2_500, postgres: 10_000 } as const;
+/** How far back from its end the .log file is read for its last record (a record is at most ~17 KB). */
+const RESTORE_SCAN_BYTES = 256 * 1024;
+/** Lines read from the database at a time when the .log file is restored. */
+const RESTORE_PAGE_LINES = 10_000;
 /** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
 const PIECE_LINES = 500;
 
@@ -107,12 +111,58 @@ export class JobLogPipeline {
     return this.#closed;
   }
 
-  /** Drops whatever a crashed server appended to the .log file after its last committed batch. */
+  /**
+   * Drops whatever a crashed server appended to the .log file after its last committed batch. A file shorter than
+   * the committed position (a commit whose reply was lost, then a crash before the retry; or a deleted file) gets
+   * the missing lines back from the database, whose chunks hold the same text.
+   */
   async open(): Promise<void> {
-    await truncate(this.options.logPath, this.#logOffset).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    this.#logFile = await open(this.options.logPath, 'a');
+    const { logPath } = this.options;
+    let size = await stat(logPath).then(
+      (s) => s.size,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return 0;
+        throw error;
+      },
+    );
+    if (size > this.#logOffset) {
+      await truncate(logPath, this.#logOffset);
+      size = this.#logOffset;
+    }
+    this.#logFile = await open(logPath, 'a+');
+    if (size < this.#logOffset) await this.#restoreTail(this.#logFile, size);
+  }
+
+  async #restoreTail(file: FileHandle, size: number): Promise<void> {
+    const { logPath, db, jobId } = { ...this.options, jobId: this.jobId };
+    // The last whole record in the file says where the database must take over.
+    const tail = Buffer.alloc(Math.min(size, RESTORE_SCAN_BYTES));
+    await file.read(tail, 0, tail.length, size - tail.length);
+    const end = tail.lastIndexOf(10);
+    if (end + 1 < tail.length) {
+      // A record cut short by the crash: dropped, and written again below.
+      size -= tail.length - end - 1;
+      await file.truncate(size);
+    }
+    const lineStart = end <= 0 ? 0 : tail.lastIndexOf(10, end - 1) + 1;
+    const fileSeq = size === 0 ? 0 : Number(tail.subarray(lineStart, tail.indexOf(9, lineStart)).toString());
+    if (!Number.isInteger(fileSeq) || fileSeq < 0 || (size > 0 && end === -1)) {
+      console.warn(`[logs] ${logPath} does not end with a record this server wrote; it is kept as it is (${size} bytes, ${this.#logOffset} committed)`);
+      this.#logOffset = size;
+      return;
+    }
+    for (let after = fileSeq; after < this.#persistedSeq; ) {
+      const records = await readLogs(db, jobId, { afterSeq: after, beforeSeq: this.#persistedSeq + 1, limit: RESTORE_PAGE_LINES });
+      if (!records.length) break;
+      const bytes = Buffer.from(encodeChunks(records).map((c) => c.data).join(''));
+      const { bytesWritten } = await file.write(bytes);
+      size += bytesWritten;
+      after = records[records.length - 1].seq;
+    }
+    if (size !== this.#logOffset) {
+      console.warn(`[logs] ${logPath} restored from the database to ${size} bytes, where ${this.#logOffset} were committed; going on from ${size}`);
+      this.#logOffset = size;
+    }
   }
 
   /**

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
-import { decodeChunk } from '../../src/logs/log-chunk.ts';
+import { alertLines, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
+import { insertLogBatch } from '../../src/logs/log-store.ts';
 import { JobLogPipeline } from '../../src/logs/log-pipeline.ts';
 import { logTopic, type LogEvent } from '../../src/logs/log-record.ts';
 import { startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
@@ -216,5 +217,68 @@ describe('output that breaks naive pipelines, through a real server', () => {
     const file = await logFileLines(server.resultsDir, id);
     expect(file.length).toBe(total);
     expect(file.map((l) => l.text)).toEqual(texts);
+  });
+});
+
+describe('JobLogPipeline.open with a .log file shorter than the committed position', () => {
+  let server: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    dir = await mkdtemp(path.join(tmpdir(), 'anana-restore-'));
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A job whose 25,000 lines are committed; returns its id, the .log text they make, and a pipeline factory. */
+  async function committedJob(name: string) {
+    const { db, events } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    const time = new Date('2026-12-01T09:00:00.000Z');
+    const records = range(25_000).map((seq) => ({ seq, stream: 'STDOUT' as const, level: seq % 7 === 0 ? ('WARNING' as const) : ('INFO' as const), text: `line ${seq}\twith a tab`, time }));
+    const text = encodeChunks(records)
+      .map((c) => c.data)
+      .join('');
+    const logOffset = Buffer.byteLength(text);
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(records), alerts: alertLines(records), metrics: [] }, { lastSeq: records.length, logOffset });
+    const logPath = path.join(dir, `${name}.log`);
+    const make = () => new JobLogPipeline({ db, events, jobId, logPath, lastSeq: records.length, logOffset, offsets: { STDOUT: 0, STDERR: 0 }, flushIntervalMs: 5 });
+    return { text, logPath, make };
+  }
+
+  it.each([
+    ['is missing', () => undefined],
+    ['is empty', () => ''],
+    ['lost its last lines (a commit whose reply was lost, then a crash)', (text: string) => text.slice(0, text.indexOf('\n', text.length / 2) + 1)],
+    ['ends in a record cut short', (text: string) => text.slice(0, text.indexOf('\n', text.length - 5_000) + 7)],
+  ])('writes the missing lines again from the database when the file %s, then goes on appending', async (_name, damage) => {
+    const { text, logPath, make } = await committedJob(_name.replace(/\W+/g, '-'));
+    const damaged = damage(text);
+    if (damaged !== undefined) await writeFile(logPath, damaged);
+    const p = make();
+    await p.open();
+    expect(await readFile(logPath, 'utf8')).toBe(text);
+    p.ingest('STDOUT', [{ text: 'after the restart' }]);
+    await p.close({ ended: true });
+    const lines = (await readFile(logPath, 'utf8')).split('\n');
+    expect(lines).toHaveLength(25_002);
+    expect(lines[25_000]).toMatch(/^25001\t.*\tSTDOUT\tINFO\tafter the restart$/);
+  });
+
+  it('keeps a file that does not end with a record it wrote, and appends after it', async () => {
+    const { logPath, make } = await committedJob('foreign');
+    const foreign = 'not a log\nwritten by this server\n';
+    await writeFile(logPath, foreign);
+    const p = make();
+    await p.open();
+    expect(await readFile(logPath, 'utf8')).toBe(foreign);
+    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('does not end with a record this server wrote'));
+    p.ingest('STDOUT', [{ text: 'after the restart' }]);
+    await p.close({ ended: true });
+    expect(await readFile(logPath, 'utf8')).toMatch(/^not a log\nwritten by this server\n25001\t[^\n]*after the restart\n$/);
   });
 });
