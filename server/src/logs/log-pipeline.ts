@@ -134,25 +134,32 @@ export class JobLogPipeline {
   }
 
   async #restoreTail(file: FileHandle, size: number): Promise<void> {
-    const { logPath, db, jobId } = { ...this.options, jobId: this.jobId };
+    const { logPath, db } = this.options;
     // The last whole record in the file says where the database must take over.
     const tail = Buffer.alloc(Math.min(size, RESTORE_SCAN_BYTES));
     await file.read(tail, 0, tail.length, size - tail.length);
     const end = tail.lastIndexOf(10);
+    let fileSeq = 0;
+    if (end !== -1) {
+      const lineStart = end === 0 ? 0 : tail.lastIndexOf(10, end - 1) + 1;
+      const tab = tail.indexOf(9, lineStart);
+      const seqText = tab === -1 || tab > end ? '' : tail.subarray(lineStart, tab).toString();
+      fileSeq = /^[1-9]\d*$/.test(seqText) ? Number(seqText) : Number.NaN;
+    }
+    // No newline at all in a small file: one record cut short, so nothing of it counts. Otherwise the last line
+    // must be one of ours.
+    if ((end === -1 && size > tail.length) || !Number.isInteger(fileSeq) || fileSeq < 0) {
+      console.warn(`[logs] ${logPath} does not end with a record this server wrote; it is kept as it is (${size} bytes, ${this.#logOffset} committed)`);
+      this.#logOffset = size;
+      return;
+    }
     if (end + 1 < tail.length) {
       // A record cut short by the crash: dropped, and written again below.
       size -= tail.length - end - 1;
       await file.truncate(size);
     }
-    const lineStart = end <= 0 ? 0 : tail.lastIndexOf(10, end - 1) + 1;
-    const fileSeq = size === 0 ? 0 : Number(tail.subarray(lineStart, tail.indexOf(9, lineStart)).toString());
-    if (!Number.isInteger(fileSeq) || fileSeq < 0 || (size > 0 && end === -1)) {
-      console.warn(`[logs] ${logPath} does not end with a record this server wrote; it is kept as it is (${size} bytes, ${this.#logOffset} committed)`);
-      this.#logOffset = size;
-      return;
-    }
     for (let after = fileSeq; after < this.#persistedSeq; ) {
-      const records = await readLogs(db, jobId, { afterSeq: after, beforeSeq: this.#persistedSeq + 1, limit: RESTORE_PAGE_LINES });
+      const records = await readLogs(db, this.jobId, { afterSeq: after, beforeSeq: this.#persistedSeq + 1, limit: RESTORE_PAGE_LINES });
       if (!records.length) break;
       const bytes = Buffer.from(encodeChunks(records).map((c) => c.data).join(''));
       const { bytesWritten } = await file.write(bytes);

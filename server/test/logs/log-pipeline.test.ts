@@ -281,4 +281,16 @@ describe('JobLogPipeline.open with a .log file shorter than the committed positi
     await p.close({ ended: true });
     expect(await readFile(logPath, 'utf8')).toMatch(/^not a log\nwritten by this server\n25001\t[^\n]*after the restart\n$/);
   });
+
+  it.each([
+    ['a line that starts with a tab', '\tindented\n'],
+    ['300 KB without a newline', 'x'.repeat(300 * 1024)],
+  ])('keeps a file that ends with %s as it is', async (_name, foreign) => {
+    const { logPath, make } = await committedJob(`foreign-${foreign.length}`);
+    await writeFile(logPath, foreign);
+    const p = make();
+    await p.open();
+    await p.close({ ended: false });
+    expect(await readFile(logPath, 'utf8')).toBe(foreign);
+  });
 });
