@@ -132,15 +132,18 @@ export interface LogQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Chunks read per round trip beyond what the limit needs when every line matches. */
-const EXTRA_CHUNKS = 2;
 /** At most this many chunks per round trip (full ones are ~150 KB each). */
-const MAX_CHUNKS_PER_QUERY = 256;
+const MAX_CHUNKS_PER_QUERY = 1_024;
 
 /**
  * Reads persisted lines in seq order, filtered by range, level and case-insensitive text. The database
- * narrows the chunks (seq range, a level bit, the text anywhere in the chunk); the lines are then
- * filtered exactly here, a page of chunks at a time until `limit` lines are found.
+ * narrows the chunks (seq range, a level bit, the text anywhere in the chunk); the lines are then filtered
+ * exactly here, a round trip at a time until `limit` lines are found.
+ *
+ * How many chunks a round trip takes: without a filter, exactly as many as hold the lines still wanted, counted
+ * in the database (a job that prints slowly writes a small chunk per flush, a busy one full chunks), so that only
+ * their text is read. With a filter, the lines in a chunk say nothing of how many match: enough chunks for the
+ * limit if every line matched, twice as many each further round.
  */
 export async function readLogs(db: Database, jobId: string, query: LogQuery): Promise<LogRecord[]> {
   const afterSeq = query.afterSeq ?? 0;
@@ -154,23 +157,28 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
   if (levels) where.push(`("levels" & $${params.push(levelMask(levels))}) <> 0`);
   if (search) where.push(`"data" ILIKE $${params.push(`%${escapeLike(search)}%`)}`);
   const filter = { afterSeq, beforeSeq, levels, searchLower: search === undefined ? undefined : foldCase(search) };
-  // Chunks per round trip: enough for the limit if chunks are full, then as many as the lines per chunk seen so far
-  // say are needed (a job that prints slowly writes a small chunk per flush).
-  let perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil(query.limit / CHUNK_LINES) + EXTRA_CHUNKS);
-  let chunksRead = 0;
-  let linesRead = 0;
+  const filtered = levels !== undefined || search !== undefined;
+  const order = query.tail ? 'DESC' : 'ASC';
+  // Ascending: chunks ending after the cursor; tail: chunks starting before it. Then the round's bound.
+  const range = query.tail ? `"fromSeq" < $${params.length + 1} AND "toSeq" > $${params.length + 2}` : `"toSeq" > $${params.length + 1} AND "fromSeq" < $${params.length + 2}`;
+  const bound = `$${params.length + 3}`;
+  const sql = filtered
+    ? `SELECT "fromSeq", "toSeq", "data" FROM "LogChunk" WHERE ${[...where, range].join(' AND ')} ORDER BY "toSeq" ${order} LIMIT ${bound}`
+    : `SELECT "fromSeq", "toSeq", "data" FROM (
+        SELECT "fromSeq", "toSeq", "data", sum("lines") OVER (ORDER BY "toSeq" ${order}) - "lines" AS "linesBefore"
+        FROM "LogChunk" WHERE ${[...where, range].join(' AND ')} ORDER BY "toSeq" ${order} LIMIT ${MAX_CHUNKS_PER_QUERY}
+      ) AS c WHERE "linesBefore" < ${bound} ORDER BY "toSeq" ${order}`;
+  let chunkBudget = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil(query.limit / CHUNK_LINES) + 2);
   const found: LogRecord[][] = [];
   let count = 0;
-  // Ascending: chunks ending after the cursor; tail: chunks starting before it.
   let cursor = query.tail ? beforeSeq : afterSeq;
   for (;;) {
-    const range = query.tail ? `"fromSeq" < $${params.length + 1} AND "toSeq" > $${params.length + 2}` : `"toSeq" > $${params.length + 1} AND "fromSeq" < $${params.length + 2}`;
-    const sql = `SELECT "fromSeq", "toSeq", "data" FROM "LogChunk" WHERE ${[...where, range].join(' AND ')}
-      ORDER BY "toSeq" ${query.tail ? 'DESC' : 'ASC'} LIMIT ${perQuery}`;
-    const rows = await queryRows<{ fromSeq: number; toSeq: number; data: string }>(db, sql, [...params, ...(query.tail ? [cursor, afterSeq] : [cursor, beforeSeq])]);
+    const rows = await queryRows<{ fromSeq: number; toSeq: number; data: string }>(db, sql, [
+      ...params,
+      ...(query.tail ? [cursor, afterSeq] : [cursor, beforeSeq]),
+      filtered ? chunkBudget : query.limit - count,
+    ]);
     for (const row of rows) {
-      chunksRead++;
-      linesRead += row.toSeq - row.fromSeq + 1;
       // Chunks never overlap; the cursor also keeps a line from being returned twice if two ever did.
       const lines = decodeChunk(row.data, query.tail ? { ...filter, beforeSeq: Math.min(beforeSeq, cursor) } : { ...filter, afterSeq: Math.max(afterSeq, cursor) });
       cursor = query.tail ? Math.min(cursor, row.fromSeq) : Math.max(cursor, row.toSeq);
@@ -183,8 +191,9 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
       count += found[found.length - 1].length;
       if (count >= query.limit) break;
     }
-    if (count >= query.limit || rows.length < perQuery) break;
-    perQuery = Math.min(MAX_CHUNKS_PER_QUERY, Math.ceil((query.limit - count) / Math.max(1, linesRead / chunksRead)) + EXTRA_CHUNKS);
+    // Unfiltered, the first chunk left always counts 0 lines before it, so fewer rows than asked means none is left.
+    if (count >= query.limit || rows.length === 0 || (filtered && rows.length < chunkBudget)) break;
+    chunkBudget = Math.min(MAX_CHUNKS_PER_QUERY, chunkBudget * 2);
   }
   if (query.tail) found.reverse();
   return found.flat();
