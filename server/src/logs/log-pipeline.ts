@@ -2,6 +2,7 @@ import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import type { Database } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.ts';
 import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import { alertLines, encodeChunks } from './log-chunk.ts';
@@ -34,8 +35,27 @@ const RETRY_MAX_MS = 5_000;
  * between batches. A PostgreSQL server does the work elsewhere and takes bigger ones.
  */
 const MAX_BATCH_LINES = { embedded: 2_500, postgres: 10_000 } as const;
-/** How far back from its end the .log file is read for its last record (a record is at most ~17 KB). */
+/** The .log file is searched backwards for its last records this much at a time, and this far at most. */
 const RESTORE_SCAN_BYTES = 256 * 1024;
+const RESTORE_SCAN_LIMIT = 64 * 1024 * 1024;
+/** A record cut short is at most this long (lines are capped at 16 KB); a file without any newline that is longer is not ours. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+/** {@link lastNewline} found none within {@link RESTORE_SCAN_LIMIT}. */
+const RESTORE_GAVE_UP = -2;
+
+/** The position of the last newline before `before` in the file, -1 if there is none, RESTORE_GAVE_UP if too far back. */
+async function lastNewline(file: FileHandle, before: number): Promise<number> {
+  const window = Buffer.alloc(Math.min(RESTORE_SCAN_BYTES, Math.max(before, 1)));
+  for (let to = before; to > 0; ) {
+    if (before - to >= RESTORE_SCAN_LIMIT) return RESTORE_GAVE_UP;
+    const from = Math.max(0, to - window.length);
+    const { bytesRead } = await file.read(window, 0, to - from, from);
+    const at = window.subarray(0, bytesRead).lastIndexOf(10);
+    if (at !== -1) return from + at;
+    to = from;
+  }
+  return -1;
+}
 /** Lines read from the database at a time when the .log file is restored. */
 const RESTORE_PAGE_LINES = 10_000;
 /** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
@@ -45,10 +65,32 @@ const PIECE_LINES = 500;
  * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no
  * newline (the .log file and the stored chunks have one line per record): a local job's output is split on
  * them, but lines that come whole (a cloud job's log entries, the server's own SYSTEM messages) may hold
- * some, which become spaces.
+ * some, and carriage returns, and be of any length: see {@link oneLine}.
  */
 const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
-const oneLine = (text: string) => (text.includes('\n') || text.includes('\r') ? text.replace(/\r\n|[\r\n]/g, ' ') : text);
+
+/** UTF-16 units certainly within the byte limit of a line (a unit is at most 3 bytes of UTF-8). */
+const SURELY_SHORT = Math.floor(DEFAULT_MAX_LINE_BYTES / 3);
+/** Room for the ` …[truncated N bytes]` marker after a capped line. */
+const MARKER_ROOM = 64;
+const splitText = (text: string) => {
+  const splitter = new LineSplitter();
+  return [...splitter.push(Buffer.from(text)), ...splitter.end()].map((line) => line.text);
+};
+/**
+ * A line as a local job's output would give it: for each line in it what a terminal shows (a `\r` redraws: a
+ * progress bar keeps its final state), capped at the line limit with the truncation marker; its lines joined by
+ * a space. Lines from a job's files already are; this is for those that arrive whole.
+ */
+function oneLine(text: string): string {
+  const breaks = text.includes('\n') || text.includes('\r');
+  // A line from a job's files is at most the limit plus the truncation marker: left as it is.
+  if (!breaks && (text.length <= SURELY_SHORT || Buffer.byteLength(text) <= DEFAULT_MAX_LINE_BYTES + MARKER_ROOM)) return text;
+  const parts = splitText(text);
+  if (parts.length <= 1) return parts[0] ?? '';
+  const joined = parts.join(' ');
+  return Buffer.byteLength(joined) > DEFAULT_MAX_LINE_BYTES ? splitText(joined)[0] : joined;
+}
 
 interface IncomingLine {
   text: string;
@@ -136,26 +178,26 @@ export class JobLogPipeline {
   async #restoreTail(file: FileHandle, size: number): Promise<void> {
     const { logPath, db } = this.options;
     // The last whole record in the file says where the database must take over.
-    const tail = Buffer.alloc(Math.min(size, RESTORE_SCAN_BYTES));
-    await file.read(tail, 0, tail.length, size - tail.length);
-    const end = tail.lastIndexOf(10);
+    const end = await lastNewline(file, size);
     let fileSeq = 0;
-    if (end !== -1) {
-      const lineStart = end === 0 ? 0 : tail.lastIndexOf(10, end - 1) + 1;
-      const tab = tail.indexOf(9, lineStart);
-      const seqText = tab === -1 || tab > end ? '' : tail.subarray(lineStart, tab).toString();
+    // No newline in the whole file: one record cut short (if it is no longer than one can be), so nothing of it counts.
+    let ours = end === -1 ? size <= MAX_RECORD_BYTES : end !== RESTORE_GAVE_UP;
+    if (ours && end !== -1) {
+      const previous = await lastNewline(file, end);
+      const head = Buffer.alloc(Math.min(16, end - previous - 1));
+      if (previous !== RESTORE_GAVE_UP && head.length) await file.read(head, 0, head.length, previous + 1);
+      const seqText = previous === RESTORE_GAVE_UP ? '' : (/^(\d+)\t/.exec(head.toString('latin1'))?.[1] ?? '');
       fileSeq = /^[1-9]\d*$/.test(seqText) ? Number(seqText) : Number.NaN;
+      ours = Number.isSafeInteger(fileSeq);
     }
-    // No newline at all in a small file: one record cut short, so nothing of it counts. Otherwise the last line
-    // must be one of ours.
-    if ((end === -1 && size > tail.length) || !Number.isInteger(fileSeq) || fileSeq < 0) {
+    if (!ours) {
       console.warn(`[logs] ${logPath} does not end with a record this server wrote; it is kept as it is (${size} bytes, ${this.#logOffset} committed)`);
-      this.#logOffset = size;
+      await this.#resetLogOffset(size);
       return;
     }
-    if (end + 1 < tail.length) {
+    if (end + 1 < size) {
       // A record cut short by the crash: dropped, and written again below.
-      size -= tail.length - end - 1;
+      size = end + 1;
       await file.truncate(size);
     }
     for (let after = fileSeq; after < this.#persistedSeq; ) {
@@ -164,12 +206,22 @@ export class JobLogPipeline {
       const bytes = Buffer.from(encodeChunks(records).map((c) => c.data).join(''));
       const { bytesWritten } = await file.write(bytes);
       size += bytesWritten;
+      if (bytesWritten !== bytes.length) throw new Error(`short write to ${logPath} while restoring it: ${bytesWritten} of ${bytes.length} bytes`);
       after = records[records.length - 1].seq;
     }
     if (size !== this.#logOffset) {
       console.warn(`[logs] ${logPath} restored from the database to ${size} bytes, where ${this.#logOffset} were committed; going on from ${size}`);
-      this.#logOffset = size;
+      await this.#resetLogOffset(size);
     }
+  }
+
+  /**
+   * Makes `size` the committed size of the .log file at once: were the old one kept until the next batch commits,
+   * a crash in between would cut the file at the old size, inside or after lines that were never committed.
+   */
+  async #resetLogOffset(size: number): Promise<void> {
+    await this.options.db.prisma.job.update({ where: { id: this.jobId }, data: { logOffset: BigInt(size) } });
+    this.#logOffset = size;
   }
 
   /**

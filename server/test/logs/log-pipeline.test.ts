@@ -138,6 +138,16 @@ describe('JobLogPipeline', () => {
     expect((await readFile(logPath, 'utf8')).split('\n')).toHaveLength(4);
   });
 
+  it('gives a line that arrives whole what a terminal would show, capped like output lines', async () => {
+    const { db, rows } = fakeDatabase();
+    const p = pipeline(db, path.join(dir, 'logs', 'whole.log'));
+    await p.open();
+    p.ingest('STDOUT', [{ text: 'epoch 1 10%\repoch 1 50%\repoch 1 100%\r\nnext' }, { text: 'x'.repeat(100_000) }]);
+    await p.close({ ended: true });
+    expect(rows.get(1)).toBe('epoch 1 100% next');
+    expect(rows.get(2)).toBe(`${'x'.repeat(16 * 1024)} …[truncated ${100_000 - 16 * 1024} bytes]`);
+  });
+
   it('drops what a crashed server appended to the .log file after its last committed batch, and continues the numbering', async () => {
     const { db, rows } = fakeDatabase();
     const logPath = path.join(dir, 'logs', 'resume.log');
@@ -247,7 +257,7 @@ describe('JobLogPipeline.open with a .log file shorter than the committed positi
     await insertLogBatch(db, jobId, { chunks: encodeChunks(records), alerts: alertLines(records), metrics: [] }, { lastSeq: records.length, logOffset });
     const logPath = path.join(dir, `${name}.log`);
     const make = () => new JobLogPipeline({ db, events, jobId, logPath, lastSeq: records.length, logOffset, offsets: { STDOUT: 0, STDERR: 0 }, flushIntervalMs: 5 });
-    return { text, logPath, make };
+    return { jobId, text, logPath, make };
   }
 
   it.each([
@@ -269,6 +279,33 @@ describe('JobLogPipeline.open with a .log file shorter than the committed positi
     expect(lines[25_000]).toMatch(/^25001\t.*\tSTDOUT\tINFO\tafter the restart$/);
   });
 
+  it('finds the last record however long it is (lines written before they were capped), and restores after it', async () => {
+    const { db, events } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    const time = new Date('2026-12-01T09:00:00.000Z');
+    const records = [1, 2, 3].map((seq) => ({ seq, stream: 'STDOUT' as const, level: 'INFO' as const, text: seq === 2 ? `${'7\t'.repeat(200_000)}long` : `line ${seq}`, time }));
+    const chunks = encodeChunks(records);
+    const text = chunks.map((c) => c.data).join('');
+    await insertLogBatch(db, jobId, { chunks, alerts: [], metrics: [] }, { lastSeq: 3, logOffset: Buffer.byteLength(text) });
+    const logPath = path.join(dir, 'long-record.log');
+    await writeFile(logPath, text.slice(0, text.lastIndexOf('3\t')));
+    const p = new JobLogPipeline({ db, events, jobId, logPath, lastSeq: 3, logOffset: Buffer.byteLength(text), offsets: { STDOUT: 0, STDERR: 0 } });
+    await p.open();
+    await p.close({ ended: false });
+    expect(await readFile(logPath, 'utf8')).toBe(text);
+  });
+
+  it('makes the size it keeps the committed one at once', async () => {
+    const { jobId, logPath, make } = await committedJob('committed-size');
+    const foreign = 'not a log\nwritten by this server\n';
+    await writeFile(logPath, foreign);
+    const p = make();
+    await p.open();
+    await p.close({ ended: false });
+    const job = await server.app.services.db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { logOffset: true } });
+    expect(Number(job.logOffset)).toBe(Buffer.byteLength(foreign));
+  });
+
   it('keeps a file that does not end with a record it wrote, and appends after it', async () => {
     const { logPath, make } = await committedJob('foreign');
     const foreign = 'not a log\nwritten by this server\n';
@@ -284,7 +321,9 @@ describe('JobLogPipeline.open with a .log file shorter than the committed positi
 
   it.each([
     ['a line that starts with a tab', '\tindented\n'],
-    ['300 KB without a newline', 'x'.repeat(300 * 1024)],
+    // Longer than a record can be, shorter than the committed size (which a longer file would be cut to).
+    ['1.2 MB without a newline', 'x'.repeat(1_200_000)],
+    ['an empty line', 'a\n\n'],
   ])('keeps a file that ends with %s as it is', async (_name, foreign) => {
     const { logPath, make } = await committedJob(`foreign-${foreign.length}`);
     await writeFile(logPath, foreign);
