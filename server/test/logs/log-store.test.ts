@@ -195,17 +195,19 @@ describe('readLogs on what real jobs write', () => {
     for (const line of lines) await insertLogBatch(db, jobId, { chunks: encodeChunks([line]), alerts: [], metrics: [] }, { lastSeq: line.seq, logOffset: 0 });
     const driver = (db.pool ?? db.pglite)!;
     const spy = vi.spyOn(driver, 'query');
+    // Only the reads of chunks count: the server's own work (heartbeats, the queue) shares the driver meanwhile.
+    const chunkReads = () => spy.mock.calls.filter(([sql]) => typeof sql === 'string' && sql.includes('"LogChunk"')).length;
     try {
       expect((await readLogs(db, jobId, { limit: 501 })).map((r) => r.seq)).toEqual(lines.slice(0, 501).map((r) => r.seq));
-      expect(spy.mock.calls.length).toBe(1);
+      expect(chunkReads()).toBe(1);
       spy.mockClear();
       expect((await readLogs(db, jobId, { limit: 501, tail: true })).map((r) => r.seq)).toEqual(lines.slice(-501).map((r) => r.seq));
-      expect(spy.mock.calls.length).toBe(1);
+      expect(chunkReads()).toBe(1);
       // Filtered, the chunks taken per round trip double: a handful of round trips, not one per line.
       spy.mockClear();
       const debug = lines.filter((r) => r.level === 'DEBUG');
       expect((await readLogs(db, jobId, { levels: ['DEBUG'], limit: 200 })).map((r) => r.seq)).toEqual(debug.slice(0, 200).map((r) => r.seq));
-      expect(spy.mock.calls.length).toBeLessThanOrEqual(8);
+      expect(chunkReads()).toBeLessThanOrEqual(8);
     } finally {
       spy.mockRestore();
     }
