@@ -13,8 +13,8 @@ export interface LogChunk {
   /** A bit per level present ({@link LEVEL_BITS}): a level filter skips chunks without those levels. */
   levels: number;
   data: string;
-  /** `data` as UTF-8, when the writer has it: written to the .log file and sent to PostgreSQL as they are. */
-  bytes?: Buffer;
+  /** `data` as UTF-8: written to the .log file and sent to PostgreSQL as they are. */
+  bytes: Buffer;
 }
 
 /** Lines per chunk: a page of a few hundred lines decodes one or two chunks. */
@@ -33,44 +33,30 @@ const STREAMS = new Set<string>(['STDOUT', 'STDERR', 'SYSTEM']);
 const LEVELS = new Set<string>(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
 
 /**
- * One record as a line of the .log file. The text holds no newline: output is split on them and the
- * pipeline replaces any in the lines it writes itself.
+ * Encodes records (in seq order) as chunks of at most {@link CHUNK_LINES} lines, each line in the .log file's form
+ * (times as ISO strings, computed once per distinct time). The text holds no newline: output is split on them, and
+ * the pipeline makes one line of any line that arrives whole.
  */
-export function formatRecord(r: LogRecord, isoTime: string): string {
-  return `${r.seq}\t${isoTime}\t${r.stream}\t${r.level}\t${r.text}\n`;
-}
-
-/**
- * Groups records (in seq order) into chunks of at most {@link CHUNK_LINES} lines. `formatted[i]` is
- * record i as {@link formatRecord} writes it.
- */
-export function toChunks(records: readonly LogRecord[], formatted: readonly string[]): LogChunk[] {
+export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
   const chunks: LogChunk[] = [];
+  let lastTime: Date | undefined;
+  let lastIso = '';
   for (let start = 0; start < records.length; start += CHUNK_LINES) {
     const end = Math.min(records.length, start + CHUNK_LINES);
     let data = '';
     let levels = 0;
     for (let i = start; i < end; i++) {
-      data += formatted[i];
-      levels |= LEVEL_BITS[records[i].level];
+      const r = records[i];
+      if (r.time !== lastTime) {
+        lastTime = r.time;
+        lastIso = r.time.toISOString();
+      }
+      data += `${r.seq}\t${lastIso}\t${r.stream}\t${r.level}\t${r.text}\n`;
+      levels |= LEVEL_BITS[r.level];
     }
-    chunks.push({ fromSeq: records[start].seq, toSeq: records[end - 1].seq, lines: end - start, levels, data });
+    chunks.push({ fromSeq: records[start].seq, toSeq: records[end - 1].seq, lines: end - start, levels, data, bytes: Buffer.from(data) });
   }
   return chunks;
-}
-
-/** Encodes records as chunks, formatting each line (times as ISO strings, computed once per distinct time). */
-export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
-  let lastTime: Date | undefined;
-  let lastIso = '';
-  const formatted = records.map((r) => {
-    if (r.time !== lastTime) {
-      lastTime = r.time;
-      lastIso = r.time.toISOString();
-    }
-    return formatRecord(r, lastIso);
-  });
-  return toChunks(records, formatted);
 }
 
 const ASCII = /^[\x00-\x7f]*$/;

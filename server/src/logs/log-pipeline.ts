@@ -363,12 +363,11 @@ export class JobLogPipeline {
     const lastLineSeq = lines.length ? lines[lines.length - 1].seq : this.#persistedSeq;
     // The database's chunks hold exactly the .log file's text of the same lines.
     const chunks = encodeChunks(lines);
-    let size = 0;
-    for (const chunk of chunks) size += (chunk.bytes = Buffer.from(chunk.data)).length;
+    const size = chunks.reduce((total, c) => total + c.bytes.length, 0);
     const logOffset = this.#logOffset + size;
     try {
       if (this.#logFile && size) {
-        const { bytesWritten } = await this.#logFile.writev(chunks.map((c) => c.bytes!));
+        const { bytesWritten } = await this.#logFile.writev(chunks.map((c) => c.bytes));
         if (bytesWritten !== size) throw new Error(`short write to ${this.options.logPath}: ${bytesWritten} of ${size} bytes`);
       }
       await insertLogBatch(this.options.db, this.jobId, { chunks, alerts: alertLines(lines), metrics }, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });

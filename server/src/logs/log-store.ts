@@ -11,14 +11,14 @@ export interface BatchPosition {
 
 /**
  * One row per chunk, each value its own parameter: a chunk's text then travels as it is, where a text[] array
- * parameter would be escaped element by element (a chunk is ~150 KB). With `binaryText` (the pg driver), text
- * already encoded as UTF-8 is sent as a binary parameter, which a text column takes byte for byte: encoded once
- * for the .log file and the database alike.
+ * parameter would be escaped element by element (a chunk is ~150 KB). With `binaryText` (the pg driver), the
+ * chunk's UTF-8 bytes are sent as a binary parameter, which a text column takes byte for byte: encoded once for
+ * the .log file and the database alike.
  */
 function insertChunks(chunks: readonly LogChunk[], binaryText: boolean): [string, unknown[]] {
   const params: unknown[] = [];
   const rows = chunks.map((c) => {
-    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, binaryText && c.bytes ? c.bytes : c.data) - 5;
+    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, binaryText ? c.bytes : c.data) - 5;
     return `($1::uuid, $${at + 2}::int, $${at + 3}::int, $${at + 4}::int, $${at + 5}::int, $${at + 6}::text)`;
   });
   return [`INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data") VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params];
