@@ -43,6 +43,11 @@ const MAX_RECORD_BYTES = 1024 * 1024;
 /** {@link lastNewline} found none within {@link RESTORE_SCAN_LIMIT}. */
 const RESTORE_GAVE_UP = -2;
 
+/** Lines read from the database at a time when the .log file is restored. */
+const RESTORE_PAGE_LINES = 10_000;
+/** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
+const PIECE_LINES = 500;
+
 /** The position of the last newline before `before` in the file, -1 if there is none, RESTORE_GAVE_UP if too far back. */
 async function lastNewline(file: FileHandle, before: number): Promise<number> {
   const window = Buffer.alloc(Math.min(RESTORE_SCAN_BYTES, Math.max(before, 1)));
@@ -56,10 +61,14 @@ async function lastNewline(file: FileHandle, before: number): Promise<number> {
   }
   return -1;
 }
-/** Lines read from the database at a time when the .log file is restored. */
-const RESTORE_PAGE_LINES = 10_000;
-/** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
-const PIECE_LINES = 500;
+
+/** Appends the buffers to the .log file whole: a short write (a full disk) throws, and the caller cuts the file back. */
+async function appendWhole(file: FileHandle, logPath: string, buffers: readonly Buffer[]): Promise<number> {
+  const size = buffers.reduce((total, b) => total + b.length, 0);
+  const { bytesWritten } = await file.writev(buffers);
+  if (bytesWritten !== size) throw new Error(`short write to ${logPath}: ${bytesWritten} of ${size} bytes`);
+  return size;
+}
 
 /**
  * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no
@@ -87,9 +96,8 @@ function oneLine(text: string): string {
   // A line from a job's files is at most the limit plus the truncation marker: left as it is.
   if (!breaks && (text.length <= SURELY_SHORT || Buffer.byteLength(text) <= DEFAULT_MAX_LINE_BYTES + MARKER_ROOM)) return text;
   const parts = splitText(text);
-  if (parts.length <= 1) return parts[0] ?? '';
-  const joined = parts.join(' ');
-  return Buffer.byteLength(joined) > DEFAULT_MAX_LINE_BYTES ? splitText(joined)[0] : joined;
+  // Joined, the lines are capped once more as one.
+  return parts.length <= 1 ? (parts[0] ?? '') : splitText(parts.join(' '))[0];
 }
 
 interface IncomingLine {
@@ -203,10 +211,7 @@ export class JobLogPipeline {
     for (let after = fileSeq; after < this.#persistedSeq; ) {
       const records = await readLogs(db, this.jobId, { afterSeq: after, beforeSeq: this.#persistedSeq + 1, limit: RESTORE_PAGE_LINES });
       if (!records.length) break;
-      const bytes = Buffer.from(encodeChunks(records).map((c) => c.data).join(''));
-      const { bytesWritten } = await file.write(bytes);
-      size += bytesWritten;
-      if (bytesWritten !== bytes.length) throw new Error(`short write to ${logPath} while restoring it: ${bytesWritten} of ${bytes.length} bytes`);
+      size += await appendWhole(file, logPath, encodeChunks(records).map((c) => c.bytes));
       after = records[records.length - 1].seq;
     }
     if (size !== this.#logOffset) {
@@ -363,13 +368,9 @@ export class JobLogPipeline {
     const lastLineSeq = lines.length ? lines[lines.length - 1].seq : this.#persistedSeq;
     // The database's chunks hold exactly the .log file's text of the same lines.
     const chunks = encodeChunks(lines);
-    const size = chunks.reduce((total, c) => total + c.bytes.length, 0);
-    const logOffset = this.#logOffset + size;
+    const logOffset = this.#logOffset + chunks.reduce((total, c) => total + c.bytes.length, 0);
     try {
-      if (this.#logFile && size) {
-        const { bytesWritten } = await this.#logFile.writev(chunks.map((c) => c.bytes));
-        if (bytesWritten !== size) throw new Error(`short write to ${this.options.logPath}: ${bytesWritten} of ${size} bytes`);
-      }
+      if (this.#logFile && chunks.length) await appendWhole(this.#logFile, this.options.logPath, chunks.map((c) => c.bytes));
       await insertLogBatch(this.options.db, this.jobId, { chunks, alerts: alertLines(lines), metrics }, { lastSeq: lastLineSeq, logOffset, offsets: { ...this.#offsets } });
     } catch (error) {
       // The batch stays pending and is written again by the next flush: the file must not keep it (or part of it) twice.
