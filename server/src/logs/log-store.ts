@@ -183,12 +183,10 @@ export async function readLogs(db: Database, jobId: string, query: LogQuery): Pr
       const lines = decodeChunk(row.data, query.tail ? { ...filter, beforeSeq: Math.min(beforeSeq, cursor) } : { ...filter, afterSeq: Math.max(afterSeq, cursor) });
       cursor = query.tail ? Math.min(cursor, row.fromSeq) : Math.max(cursor, row.toSeq);
       if (!lines.length) continue;
-      if (query.tail) {
-        found.push(lines.length > query.limit - count ? lines.slice(lines.length - (query.limit - count)) : lines);
-      } else {
-        found.push(lines.length > query.limit - count ? lines.slice(0, query.limit - count) : lines);
-      }
-      count += found[found.length - 1].length;
+      // The tail keeps a chunk's last lines, an ascending read its first.
+      const taken = query.tail ? lines.slice(-(query.limit - count)) : lines.slice(0, query.limit - count);
+      found.push(taken);
+      count += taken.length;
       if (count >= query.limit) break;
     }
     // Unfiltered, the first chunk left always counts 0 lines before it, so fewer rows than asked means none is left.
