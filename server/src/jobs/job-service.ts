@@ -12,6 +12,7 @@ import { killJobProcesses } from './process-tree.ts';
 import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
 import { liveServers } from './server-instances.ts';
 import { readLogs } from '../logs/log-store.ts';
+import { KeyedSerializer } from '../keyed-serializer.ts';
 
 export type ExecutorName = 'LOCAL' | 'HF_JOBS';
 
@@ -66,7 +67,7 @@ export interface JobHooks {
  */
 export class JobService {
   readonly #runs = new Map<string, ExecutorRun>();
-  readonly #metadataWrites = new Map<string, Promise<void>>();
+  readonly #metadataWrites = new KeyedSerializer();
   /** Settles when the job's run is over and its final state is recorded. */
   readonly #settled = new Map<string, Promise<void>>();
   readonly #hooks: JobHooks[] = [];
@@ -440,16 +441,10 @@ export class JobService {
    * write that follows its enqueueing).
    */
   #writeMetadata(jobId: string): Promise<void> {
-    const next = (this.#metadataWrites.get(jobId) ?? Promise.resolve()).then(async () => {
+    return this.#metadataWrites.run(jobId, async () => {
       const job = await this.services.db.prisma.job.findUnique({ where: { id: jobId } });
       if (job) await this.#writeMetadataFile(job);
     });
-    const settled = next.catch(() => {});
-    this.#metadataWrites.set(jobId, settled);
-    void settled.then(() => {
-      if (this.#metadataWrites.get(jobId) === settled) this.#metadataWrites.delete(jobId);
-    });
-    return next;
   }
 
   async #writeMetadataFile(job: Job): Promise<void> {

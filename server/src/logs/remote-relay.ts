@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { BusMessage, EventBus } from '../events/event-bus.ts';
+import { KeyedSerializer } from '../keyed-serializer.ts';
 import type { LogBatchEvent, LogEvent } from './log-record.ts';
 import { readLogs, readMetricsBetween } from './log-store.ts';
 
@@ -18,7 +19,8 @@ const MAX_RELAYED_LINES = 20_000;
  * subscribers then read it themselves, as before).
  */
 export function relayRemoteLogs(events: EventBus, db: Database): void {
-  const queues = new Map<string, Promise<void>>();
+  // One queue per job's topic: its messages keep their order.
+  const queues = new KeyedSerializer();
   events.interceptRemote((message, deliver) => {
     if (!message.topic.startsWith('logs:')) return false;
     const event = message.payload as LogEvent;
@@ -27,13 +29,7 @@ export function relayRemoteLogs(events: EventBus, db: Database): void {
       if (event.type !== 'persisted' || events.listenerCount(message.topic) === 0) return deliver(message);
       deliver(await asBatch(db, message, event));
     };
-    const next = (queues.get(message.topic) ?? Promise.resolve()).then(run, run).catch((error) => {
-      console.error(`[logs] relaying ${message.topic} failed:`, error);
-    });
-    queues.set(message.topic, next);
-    void next.then(() => {
-      if (queues.get(message.topic) === next) queues.delete(message.topic);
-    });
+    queues.run(message.topic, run).catch((error) => console.error(`[logs] relaying ${message.topic} failed:`, error));
     return true;
   });
 }
