@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { tuneGarbageCollector } from '../../server/src/gc-tuning.ts';
 import { logTopic } from '../../server/src/logs/log-record.ts';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.ts';
 
@@ -93,6 +94,8 @@ export interface BenchServer {
  * DATABASE_URL set, a scratch database created on that PostgreSQL server (dropped afterwards).
  */
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  // The server is hosted in this process: give it the heap settings server/src/main.ts gives the real one.
+  tuneGarbageCollector();
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) ({ url: databaseUrl, drop } = await scratchDatabase(process.env.DATABASE_URL));
