@@ -38,7 +38,8 @@ function runOne(name: string, resultFile: string): Promise<number | null> {
     const proc = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, `${name}.bench.ts`)], {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
-      env: { ...process.env, BENCH_RESULT_FILE: resultFile },
+      // NODE_ENV=production as `npm start` and the Dockerfile run the server (graphql-js, for one, skips its development checks).
+      env: { NODE_ENV: 'production', ...process.env, BENCH_RESULT_FILE: resultFile },
     });
     const timer = setTimeout(() => {
       console.error(`${name}: still running after ${PER_BENCH_LIMIT_MS / 60_000} min; killed`);

@@ -66,18 +66,21 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-type Variant = 'direct' | 'graphql';
+/** `graphql` is sent with undici's request, `graphqlFetch` with Node's fetch (see upload-client.ts); the verdicts use `graphql`. */
+type Variant = 'direct' | 'graphql' | 'graphqlFetch';
+const VARIANTS: Variant[] = ['direct', 'graphql', 'graphqlFetch'];
 
-/** Latency per call (ms) of image `i`, the variants interleaved (their order alternating) so that drift affects both alike. */
+/** Latency per call (ms) of image `i`, the variants interleaved (their order rotating) so that drift affects all alike. */
 async function latencies(call: Record<Variant, (image: number) => Promise<number>>, images: number) {
-  const samples: Record<Variant, number[]> = { direct: [], graphql: [] };
+  const samples: Record<Variant, number[]> = { direct: [], graphql: [], graphqlFetch: [] };
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-    for (const name of i % 2 === 0 ? (['direct', 'graphql'] as const) : (['graphql', 'direct'] as const)) {
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const name = VARIANTS[(i + k) % VARIANTS.length]!;
       const ms = await call[name](i % images);
       if (i >= WARMUP) samples[name].push(ms);
     }
   }
-  return { direct: summarize(samples.direct), graphql: summarize(samples.graphql) };
+  return { direct: summarize(samples.direct), graphql: summarize(samples.graphql), graphqlFetch: summarize(samples.graphqlFetch) };
 }
 
 /** Calls per second in process with `CONCURRENCY` callers each taking the next image until `THROUGHPUT_REQUESTS` are done. */
@@ -114,8 +117,10 @@ export async function run(): Promise<BenchResult> {
     // Both paths must give the same answer for the comparison to mean anything.
     for (const [i, image] of images.entries()) {
       const a = await analyzeDirect(image);
-      const b = (await graphqlClient.analyze(i)).analysis;
-      if (b.model.id !== model.runId || JSON.stringify(a.predictions) !== JSON.stringify(b.predictions)) throw new Error('the direct and GraphQL paths disagree');
+      for (const transport of ['undici', 'fetch'] as const) {
+        const b = (await graphqlClient.analyze(i, transport)).analysis;
+        if (b.model.id !== model.runId || JSON.stringify(a.predictions) !== JSON.stringify(b.predictions)) throw new Error(`the direct and GraphQL (${transport}) paths disagree`);
+      }
     }
 
     // What analyze() itself took inside the server, to tell the cost of HTTP and GraphQL from the rest.
@@ -124,18 +129,19 @@ export async function run(): Promise<BenchResult> {
       {
         direct: (i) => timed(() => analyzeDirect(images[i]!)),
         graphql: async (i) => {
-          const { ms, analysis } = await graphqlClient.analyze(i);
+          const { ms, analysis } = await graphqlClient.analyze(i, 'undici');
           serverAnalyzeMs.push(analysis.timings.totalMs);
           return ms;
         },
+        graphqlFetch: async (i) => (await graphqlClient.analyze(i, 'fetch')).ms,
       },
       images.length,
     );
     const insideServer = summarize(serverAnalyzeMs.slice(WARMUP));
     // Two rounds each, alternating, so that neither variant always runs on a warmer or a busier machine.
     // CPU per call tells a CPU-bound machine's throughput apart from the latency: the server's process (this one) and the client's.
-    const rounds: Record<Variant, number[]> = { direct: [], graphql: [] };
-    const cpuMs = { direct: 0, graphqlServer: 0, graphqlClient: 0 };
+    const rounds: Record<Variant, number[]> = { direct: [], graphql: [], graphqlFetch: [] };
+    const cpuMs = { direct: 0, graphqlServer: 0, graphqlClient: 0, graphqlFetchServer: 0, graphqlFetchClient: 0 };
     for (let round = 0; round < 2; round++) {
       let cpu = process.cpuUsage();
       rounds.direct.push(await directThroughput(analyzeDirect, images));
@@ -145,26 +151,41 @@ export async function run(): Promise<BenchResult> {
       cpuMs.graphqlServer += cpuMsSince(cpu);
       cpuMs.graphqlClient += burst.cpuMs;
       rounds.graphql.push(burst.perSecond);
+      cpu = process.cpuUsage();
+      const fetchBurst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'fetch');
+      cpuMs.graphqlFetchServer += cpuMsSince(cpu);
+      cpuMs.graphqlFetchClient += fetchBurst.cpuMs;
+      rounds.graphqlFetch.push(fetchBurst.perSecond);
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
-    const rps = { direct: mean(rounds.direct), graphql: mean(rounds.graphql) };
+    const rps = { direct: mean(rounds.direct), graphql: mean(rounds.graphql), graphqlFetch: mean(rounds.graphqlFetch) };
     const perCall = (ms: number) => round(ms / (2 * THROUGHPUT_REQUESTS), 2);
-    const cpuPerCall = { direct: perCall(cpuMs.direct), graphqlServer: perCall(cpuMs.graphqlServer), graphqlClient: perCall(cpuMs.graphqlClient) };
+    const cpuPerCall = {
+      direct: perCall(cpuMs.direct),
+      graphqlServer: perCall(cpuMs.graphqlServer),
+      graphqlClient: perCall(cpuMs.graphqlClient),
+      graphqlFetchServer: perCall(cpuMs.graphqlFetchServer),
+      graphqlFetchClient: perCall(cpuMs.graphqlFetchClient),
+    };
 
     const latencyRatio = round(latency.graphql.p50 / latency.direct.p50, 3);
     const throughputRatio = round(rps.graphql / rps.direct, 3);
+    const fetchLatencyRatio = round(latency.graphqlFetch.p50 / latency.direct.p50, 3);
+    const fetchThroughputRatio = round(rps.graphqlFetch / rps.direct, 3);
     const verdicts: Verdict[] = [
       { label: 'p50 latency, GraphQL multipart / direct', ratio: latencyRatio, goal: `≤ ${LATENCY_GOAL}×`, pass: latencyRatio <= LATENCY_GOAL },
       { label: `throughput at concurrency ${CONCURRENCY}, GraphQL / direct`, ratio: throughputRatio, goal: `≥ ${THROUGHPUT_GOAL}×`, pass: throughputRatio >= THROUGHPUT_GOAL },
+      { label: 'p50 latency, client on Node fetch / direct', ratio: fetchLatencyRatio, goal: 'none (information)', pass: null },
+      { label: `throughput at c=${CONCURRENCY}, client on Node fetch / direct`, ratio: fetchThroughputRatio, goal: 'none (information)', pass: null },
     ];
     log('                 p50 ms    p95 ms    p99 ms   req/s (c=2)');
-    for (const name of ['direct', 'graphql'] as const) {
+    for (const name of VARIANTS) {
       const s = latency[name];
-      log(`    ${name.padEnd(10)} ${fmt(s.p50, 2).padStart(8)}  ${fmt(s.p95, 2).padStart(8)}  ${fmt(s.p99, 2).padStart(8)}  ${fmt(rps[name], 1).padStart(10)}`);
+      log(`    ${name.padEnd(12)} ${fmt(s.p50, 2).padStart(8)}  ${fmt(s.p95, 2).padStart(8)}  ${fmt(s.p99, 2).padStart(8)}  ${fmt(rps[name], 1).padStart(10)}`);
     }
     log(`  inside the server, analyze() took p50 ${fmt(insideServer.p50, 2)} ms; HTTP + multipart + GraphQL add ${fmt(latency.graphql.p50 - latency.direct.p50, 2)} ms at p50`);
-    log(`  CPU per call: direct ${fmt(cpuPerCall.direct, 1)} ms; GraphQL ${fmt(cpuPerCall.graphqlServer, 1)} ms in the server + ${fmt(cpuPerCall.graphqlClient, 1)} ms in the client`);
-    log(`  ratios: latency ${latencyRatio}, throughput ${throughputRatio} (1-minute load average ${fmt(loadavg()[0]!, 2)} on ${cpus().length} CPUs)`);
+    log(`  CPU per call: direct ${fmt(cpuPerCall.direct, 1)} ms; GraphQL ${fmt(cpuPerCall.graphqlServer, 1)} ms in the server + ${fmt(cpuPerCall.graphqlClient, 1)} ms in the client (with fetch: ${fmt(cpuPerCall.graphqlFetchServer, 1)} + ${fmt(cpuPerCall.graphqlFetchClient, 1)} ms)`);
+    log(`  ratios: latency ${latencyRatio}, throughput ${throughputRatio}; with fetch ${fetchLatencyRatio}, ${fetchThroughputRatio} (1-minute load average ${fmt(loadavg()[0]!, 2)} on ${cpus().length} CPUs)`);
     const stats = (s: ReturnType<typeof summarize>) => ({ n: s.n, p50: round(s.p50, 3), p95: round(s.p95, 3), p99: round(s.p99, 3), mean: round(s.mean, 3), min: round(s.min, 3), max: round(s.max, 3) });
     return newResult('inference', verdicts, {
       iterations: ITERATIONS,
@@ -173,10 +194,16 @@ export async function run(): Promise<BenchResult> {
       concurrency: CONCURRENCY,
       modelInputSize: INPUT_SIZE,
       images: IMAGE_SIZES.map(([width, height], i) => ({ width, height, bytes: images[i]!.length })),
-      latencyMs: { direct: stats(latency.direct), graphql: stats(latency.graphql), analyzeInsideServer: stats(insideServer) },
+      latencyMs: { direct: stats(latency.direct), graphql: stats(latency.graphql), graphqlFetch: stats(latency.graphqlFetch), analyzeInsideServer: stats(insideServer) },
       latencyRatioP50: latencyRatio,
-      throughputRps: { direct: round(rps.direct, 2), graphql: round(rps.graphql, 2), rounds: { direct: rounds.direct.map((r) => round(r, 2)), graphql: rounds.graphql.map((r) => round(r, 2)) } },
+      throughputRps: {
+        direct: round(rps.direct, 2),
+        graphql: round(rps.graphql, 2),
+        graphqlFetch: round(rps.graphqlFetch, 2),
+        rounds: { direct: rounds.direct.map((r) => round(r, 2)), graphql: rounds.graphql.map((r) => round(r, 2)), graphqlFetch: rounds.graphqlFetch.map((r) => round(r, 2)) },
+      },
       throughputRatio,
+      fetch: { latencyRatioP50: fetchLatencyRatio, throughputRatio: fetchThroughputRatio },
       cpuMsPerCall: cpuPerCall,
       loadAverage1mBefore: loadBefore,
     });

@@ -33,6 +33,11 @@ export function createYogaServer(services: Services) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // The HTTP server bounds every body before yoga sees it (rejectOversizedBody: a POST needs a Content-Length,
+    // which Node's parser holds the body to, within ANANA_MAX_BODY_BYTES or, for uploads, ANANA_MAX_UPLOAD_BYTES).
+    // Yoga's own limit would be a second, fixed one (25 MB, refusing uploads an operator allowed) that pipes
+    // every body through a web TransformStream.
+    maxRequestBodySize: false,
     graphiql: { title: 'Anana Control Plane', subscriptionsProtocol: 'WS' },
     maskedErrors: { maskError },
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true, allowedHeaders: ['authorization', 'content-type'] } : false,

@@ -15,8 +15,12 @@ export async function readUpload(file: unknown, maxBytes: number): Promise<Uint8
       limit: maxBytes,
     });
   }
-  return new Uint8Array(await file.arrayBuffer());
+  // bytes() where the File has it: the server's File gives its buffer as is, where arrayBuffer() would be copied again.
+  const data: Uint8Array | ArrayBuffer = typeof (file as BlobWithBytes).bytes === 'function' ? await (file as BlobWithBytes).bytes() : await file.arrayBuffer();
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
 }
+
+type BlobWithBytes = Blob & { bytes(): Promise<Uint8Array> };
 
 // Duck-typed: the server's fetch implementation may hand over its own File class rather than the global one.
 function isBlobLike(value: unknown): value is Blob {
