@@ -16,6 +16,7 @@ import { UploadClient } from './upload-client.ts';
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = 20;
 const THROUGHPUT_REQUESTS = Number(process.env.BENCH_THROUGHPUT_REQUESTS ?? 120);
+const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 4);
 const CONCURRENCY = 2;
 const LATENCY_GOAL = 1.15;
 const THROUGHPUT_GOAL = 0.9;
@@ -96,7 +97,7 @@ async function directThroughput(call: (image: Buffer) => Promise<unknown>, image
 }
 
 export async function run(): Promise<BenchResult> {
-  log(`inference: analyzeImage over GraphQL vs analyze() in process; ${ITERATIONS} calls per variant, then ${THROUGHPUT_REQUESTS} at concurrency ${CONCURRENCY}`);
+  log(`inference: analyzeImage over GraphQL vs analyze() in process; ${ITERATIONS} calls per variant, then ${THROUGHPUT_ROUNDS} rounds of ${THROUGHPUT_REQUESTS} at concurrency ${CONCURRENCY}`);
   const loadBefore = round(loadavg()[0]!, 2);
   const bench = await startBenchServer();
   const scratch = await mkdtemp(path.join(tmpdir(), 'anana-bench-inference-'));
@@ -138,28 +139,39 @@ export async function run(): Promise<BenchResult> {
       images.length,
     );
     const insideServer = summarize(serverAnalyzeMs.slice(WARMUP));
-    // Two rounds each, alternating, so that neither variant always runs on a warmer or a busier machine.
-    // CPU per call tells a CPU-bound machine's throughput apart from the latency: the server's process (this one) and the client's.
+    // THROUGHPUT_ROUNDS rounds each, the variants' order rotating from round to round, so that none always runs on a
+    // warmer or a busier machine; one round is a couple of seconds, and this machine's speed drifts by more than the
+    // effect from one to the next. CPU per call tells a CPU-bound machine's throughput apart from the latency: the
+    // server's process (this one) and the client's.
     const rounds: Record<Variant, number[]> = { direct: [], graphql: [], graphqlFetch: [] };
     const cpuMs = { direct: 0, graphqlServer: 0, graphqlClient: 0, graphqlFetchServer: 0, graphqlFetchClient: 0 };
-    for (let round = 0; round < 2; round++) {
-      let cpu = process.cpuUsage();
-      rounds.direct.push(await directThroughput(analyzeDirect, images));
-      cpuMs.direct += cpuMsSince(cpu);
-      cpu = process.cpuUsage();
-      const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY);
-      cpuMs.graphqlServer += cpuMsSince(cpu);
-      cpuMs.graphqlClient += burst.cpuMs;
-      rounds.graphql.push(burst.perSecond);
-      cpu = process.cpuUsage();
-      const fetchBurst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'fetch');
-      cpuMs.graphqlFetchServer += cpuMsSince(cpu);
-      cpuMs.graphqlFetchClient += fetchBurst.cpuMs;
-      rounds.graphqlFetch.push(fetchBurst.perSecond);
+    const measure: Record<Variant, () => Promise<void>> = {
+      direct: async () => {
+        const cpu = process.cpuUsage();
+        rounds.direct.push(await directThroughput(analyzeDirect, images));
+        cpuMs.direct += cpuMsSince(cpu);
+      },
+      graphql: async () => {
+        const cpu = process.cpuUsage();
+        const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'undici');
+        cpuMs.graphqlServer += cpuMsSince(cpu);
+        cpuMs.graphqlClient += burst.cpuMs;
+        rounds.graphql.push(burst.perSecond);
+      },
+      graphqlFetch: async () => {
+        const cpu = process.cpuUsage();
+        const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'fetch');
+        cpuMs.graphqlFetchServer += cpuMsSince(cpu);
+        cpuMs.graphqlFetchClient += burst.cpuMs;
+        rounds.graphqlFetch.push(burst.perSecond);
+      },
+    };
+    for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
+      for (let k = 0; k < VARIANTS.length; k++) await measure[VARIANTS[(r + k) % VARIANTS.length]!]();
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
     const rps = { direct: mean(rounds.direct), graphql: mean(rounds.graphql), graphqlFetch: mean(rounds.graphqlFetch) };
-    const perCall = (ms: number) => round(ms / (2 * THROUGHPUT_REQUESTS), 2);
+    const perCall = (ms: number) => round(ms / (THROUGHPUT_ROUNDS * THROUGHPUT_REQUESTS), 2);
     const cpuPerCall = {
       direct: perCall(cpuMs.direct),
       graphqlServer: perCall(cpuMs.graphqlServer),
@@ -191,6 +203,7 @@ export async function run(): Promise<BenchResult> {
       iterations: ITERATIONS,
       warmup: WARMUP,
       throughputRequests: THROUGHPUT_REQUESTS,
+      throughputRounds: THROUGHPUT_ROUNDS,
       concurrency: CONCURRENCY,
       modelInputSize: INPUT_SIZE,
       images: IMAGE_SIZES.map(([width, height], i) => ({ width, height, bytes: images[i]!.length })),
