@@ -82,7 +82,7 @@ export async function run(): Promise<BenchResult> {
     subscriber.go(jobId);
     await waitForLogSubscribers(bench.server, jobId, 1);
     // Everything is in place: from here on, the child prints.
-    const rss = rssSampler(50);
+    const rss = await rssSampler(50);
     const serverCpu = process.cpuUsage();
     const t0 = wallNow();
     writeFileSync(goFile, '');

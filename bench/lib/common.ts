@@ -382,12 +382,30 @@ export const collectGarbage: () => void = (() => {
 })();
 
 /**
- * Samples this process's RSS (the server runs in it) every `everyMs` until stopped; also the V8 heap and
- * external memory at the peak, and the RSS after a full GC at the end (what stays, not only what passed).
+ * Full collections with a turn of the event loop between them, until the RSS stops falling: memory freed
+ * only once a pending callback has run (the database's start-up holds a few hundred MB of WebAssembly
+ * memory until then) is gone before a baseline is taken.
  */
-export function rssSampler(everyMs = 100) {
+export async function settleMemory(): Promise<NodeJS.MemoryUsage> {
+  let last = Infinity;
+  for (let i = 0; i < 5; i++) {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { rss } = process.memoryUsage();
+    if (rss > last * 0.99) break;
+    last = rss;
+  }
   collectGarbage();
-  const first = process.memoryUsage();
+  return process.memoryUsage();
+}
+
+/**
+ * Samples this process's RSS (the server runs in it) every `everyMs` until stopped, from a settled start
+ * ({@link settleMemory}); also the V8 heap and external memory at the peak, and the RSS after a full GC at the
+ * end (what stays, not only what passed).
+ */
+export async function rssSampler(everyMs = 100) {
+  const first = await settleMemory();
   let peak = first;
   const timer = setInterval(() => {
     const now = process.memoryUsage();
