@@ -94,12 +94,12 @@ export interface BenchServer {
  * DATABASE_URL set, a scratch database created on that PostgreSQL server (dropped afterwards).
  */
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  // The server is hosted in this process: give it the heap settings server/src/main.ts gives the real one.
-  tuneGarbageCollector();
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) ({ url: databaseUrl, drop } = await scratchDatabase(process.env.DATABASE_URL));
   const server = await startTestServer({ env: { ANANA_MAX_CONCURRENT_JOBS: '4', ...env }, databaseUrl });
+  // The server is hosted in this process: give it the heap setting server/src/main.ts gives the real one.
+  tuneGarbageCollector(server.config.heapGrowingPercent);
   return {
     server,
     wsUrl: `${server.url.replace('http', 'ws')}/graphql`,

@@ -3,7 +3,6 @@ import { ConfigError, loadConfig } from './config/config.ts';
 import { tuneGarbageCollector } from './gc-tuning.ts';
 
 async function main(): Promise<void> {
-  tuneGarbageCollector();
   let config;
   try {
     config = loadConfig();
@@ -14,6 +13,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  tuneGarbageCollector(config.heapGrowingPercent);
   const app = await buildApp(config);
   const url = await app.start();
   const storage = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.resultsDir}/db`;

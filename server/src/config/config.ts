@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../gc-tuning.ts';
 
 export const PROJECT_ROOT = path.resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -33,6 +34,8 @@ export interface Config {
   hostName: string;
   serveWeb: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** V8's heap growing factor in percent for the server process (0: V8's own choice); see gc-tuning.ts. */
+  heapGrowingPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +123,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     hostName: env.ANANA_HOSTNAME || hostname(),
     serveWeb,
     logLevel,
+    heapGrowingPercent: read('ANANA_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, int(0, 1000)),
   };
   if (config.workerMode && !config.databaseUrl) problems.push('DATABASE_URL: worker mode needs the PostgreSQL server the API replicas use');
   if (config.heartbeatTimeoutMs <= config.heartbeatMs) problems.push('ANANA_HEARTBEAT_TIMEOUT_MS: must be greater than ANANA_HEARTBEAT_MS');
