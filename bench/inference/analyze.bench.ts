@@ -11,7 +11,7 @@ import { analyze, createInferenceContext } from '../../server/src/inference/inde
 import type { Services } from '../../server/src/services.ts';
 import { writeClassifierModel } from '../../server/test/inference/support/model.ts';
 import { fmt, log, newResult, round, runIfMain, startBenchServer, summarize, type BenchResult, type Verdict } from '../lib/common.ts';
-import { UploadClient } from './upload-client.ts';
+import { UploadClient, type Transport } from './upload-client.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = 20;
@@ -145,26 +145,21 @@ export async function run(): Promise<BenchResult> {
     // server's process (this one) and the client's.
     const rounds: Record<Variant, number[]> = { direct: [], graphql: [], graphqlFetch: [] };
     const cpuMs = { direct: 0, graphqlServer: 0, graphqlClient: 0, graphqlFetchServer: 0, graphqlFetchClient: 0 };
+    const burst = (variant: 'graphql' | 'graphqlFetch', transport: Transport) => async () => {
+      const cpu = process.cpuUsage();
+      const result = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, transport);
+      cpuMs[`${variant}Server`] += cpuMsSince(cpu);
+      cpuMs[`${variant}Client`] += result.cpuMs;
+      rounds[variant].push(result.perSecond);
+    };
     const measure: Record<Variant, () => Promise<void>> = {
       direct: async () => {
         const cpu = process.cpuUsage();
         rounds.direct.push(await directThroughput(analyzeDirect, images));
         cpuMs.direct += cpuMsSince(cpu);
       },
-      graphql: async () => {
-        const cpu = process.cpuUsage();
-        const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'undici');
-        cpuMs.graphqlServer += cpuMsSince(cpu);
-        cpuMs.graphqlClient += burst.cpuMs;
-        rounds.graphql.push(burst.perSecond);
-      },
-      graphqlFetch: async () => {
-        const cpu = process.cpuUsage();
-        const burst = await graphqlClient.burst(THROUGHPUT_REQUESTS, CONCURRENCY, 'fetch');
-        cpuMs.graphqlFetchServer += cpuMsSince(cpu);
-        cpuMs.graphqlFetchClient += burst.cpuMs;
-        rounds.graphqlFetch.push(burst.perSecond);
-      },
+      graphql: burst('graphql', 'undici'),
+      graphqlFetch: burst('graphqlFetch', 'fetch'),
     };
     for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
       for (let k = 0; k < VARIANTS.length; k++) await measure[VARIANTS[(r + k) % VARIANTS.length]!]();
