@@ -10,6 +10,7 @@ import type { Database } from '../server/src/db/database.ts';
 import type { LogRecord, MetricRecord } from '../server/src/logs/log-record.ts';
 import { alertLines, encodeChunks } from '../server/src/logs/log-chunk.ts';
 import { countLogLines, insertLogBatch } from '../server/src/logs/log-store.ts';
+import { cpuMsSince } from './lib/cpu.ts';
 import {
   checkDelivery,
   child,
@@ -90,7 +91,7 @@ export async function run(): Promise<BenchResult> {
     const tDelivered = wallNow();
     const status = await waitForJobEnd(bench.server, jobId, 170_000);
     const tEnded = wallNow();
-    const serverCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serverCpu));
+    const serverCpuMs = cpuMsSince(serverCpu);
     const memory = rss.stop();
     const delivery = checkDelivery(report, LINES);
     const { prisma } = bench.server.app.services.db;

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { analyze, createInferenceContext } from '../../server/src/inference/index.ts';
 import type { Services } from '../../server/src/services.ts';
 import { writeClassifierModel } from '../../server/test/inference/support/model.ts';
+import { cpuMsSince } from '../lib/cpu.ts';
 import { fmt, log, newResult, round, runIfMain, startBenchServer, summarize, type BenchResult, type Verdict } from '../lib/common.ts';
 import { UploadClient, type Transport } from './upload-client.ts';
 
@@ -54,11 +55,6 @@ async function promoteModel(services: Services): Promise<{ runId: string; dir: s
   await prisma.run.create({ data: { id: runId, trialId: trial.id, outputDir: dir, modelPath: model.modelPath, status: 'SUCCEEDED', config: {}, finishedAt: new Date() } });
   await services.promotion.setProduction(runId, 'bench');
   return { runId, dir };
-}
-
-function cpuMsSince(start: NodeJS.CpuUsage): number {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as undiciRequest } from 'undici';
+import { cpuMsSince } from '../lib/cpu.ts';
 
 export type Transport = 'undici' | 'fetch';
 
@@ -114,8 +115,7 @@ async function child(options: { url: string; imageFiles: string[] }): Promise<vo
           }),
         );
         const perSecond = request.requests / ((performance.now() - started) / 1000);
-        const { user, system } = process.cpuUsage(cpu);
-        process.send!({ type: 'burst', perSecond, cpuMs: (user + system) / 1000 } satisfies Reply);
+        process.send!({ type: 'burst', perSecond, cpuMs: cpuMsSince(cpu) } satisfies Reply);
       }
     } catch (error) {
       process.send!({ type: 'error', error: (error as Error).message } satisfies Reply);

@@ -7,6 +7,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { SubscriberOptions, SubscriberReport } from './common.ts';
+import { cpuMsSince } from './cpu.ts';
 
 const options = JSON.parse(process.argv[2]) as SubscriberOptions;
 const now = () => performance.timeOrigin + performance.now();
@@ -182,7 +183,7 @@ async function finish(): Promise<void> {
     latencies: summary(latencies),
     firstAt,
     lastAt,
-    cpuMs: cpuAtGo ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtGo)) : 0,
+    cpuMs: cpuAtGo ? cpuMsSince(cpuAtGo) : 0,
   };
   send({ type: 'report', report });
   for (const client of gqlClients) void client.dispose();

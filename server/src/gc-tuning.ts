@@ -18,7 +18,8 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 100;
  * @returns the percentage set, or null when none was set here.
  */
 export function tuneGarbageCollector(percent: number = DEFAULT_HEAP_GROWING_PERCENT, execArgv: readonly string[] = process.execArgv): number | null {
-  if (percent <= 0 || execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg))) return null;
-  v8.setFlagsFromString(`--heap-growing-percent=${Math.round(percent)}`);
-  return Math.round(percent);
+  const rounded = Math.round(percent);
+  if (rounded <= 0 || execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg))) return null;
+  v8.setFlagsFromString(`--heap-growing-percent=${rounded}`);
+  return rounded;
 }
