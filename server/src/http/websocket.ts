@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
 import { keepSocketsAlive } from './keep-alive.ts';
 import { SendScheduler } from './send-scheduler.ts';
@@ -17,6 +17,31 @@ const KEEP_ALIVE_MS = 12_000;
  */
 const PLACEHOLDER = '\u0000anana-shared-payload';
 const PLACEHOLDER_TAIL = `"payload":${JSON.stringify(PLACEHOLDER)}}`;
+const CLOSING_BRACE = 0x7d;
+
+/**
+ * The last `next` message built for each shared result, as UTF-8: the message around the payload, which names the
+ * subscription's id, is the same for every subscriber that picked the same id (clients usually count from 1).
+ */
+const lastMessageOfResult = new WeakMap<object, { head: string; bytes: Buffer }>();
+
+/**
+ * A shared result's `next` message as bytes, written straight into one buffer: as a string, the message (a
+ * concatenation around a JSON of up to a few hundred KB) would be flattened into a copy on the JS heap before
+ * `ws` encoded it, for each socket. Sockets whose subscriptions have the same id get the same message and share
+ * the buffer (`ws` neither masks nor modifies what a server sends).
+ */
+function sharedMessageBytes(result: object, json: string, head: string): Buffer {
+  const last = lastMessageOfResult.get(result);
+  if (last?.head === head) return last.bytes;
+  const headBytes = Buffer.byteLength(head);
+  const bytes = Buffer.allocUnsafeSlow(headBytes + Buffer.byteLength(json) + 1);
+  bytes.write(head, 0);
+  bytes.write(json, headBytes);
+  bytes[bytes.length - 1] = CLOSING_BRACE;
+  lastMessageOfResult.set(result, { head, bytes });
+  return bytes;
+}
 
 interface Extra {
   socket: WebSocket;
@@ -29,8 +54,8 @@ interface Extra {
  * of fan-out), and without its keep-alive (ours tolerates event-loop stalls).
  */
 function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<string, unknown>, Extra>) {
-  /** The JSON for the placeholder of the message being serialised right now (stringify and send are one step). */
-  let pendingJson: string | undefined;
+  /** The shared result whose placeholder is in the message being serialised right now (stringify and send are one step). */
+  let pendingResult: ExecutionResult | undefined;
   const sends = new SendScheduler();
   const server = makeServer<Record<string, unknown>, Extra>({
     ...options,
@@ -40,7 +65,7 @@ function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<stri
       isSharedResult(result)
         ? ({
             toJSON() {
-              pendingJson = sharedResultJson(result);
+              pendingResult = result;
               return PLACEHOLDER;
             },
           } as never)
@@ -57,18 +82,20 @@ function serveGraphqlWs(wss: WebSocketServer, options: ServerOptions<Record<stri
       {
         protocol: socket.protocol,
         send(data) {
-          if (pendingJson !== undefined) {
-            const json = pendingJson;
-            pendingJson = undefined;
+          let message: string | Buffer = data;
+          if (pendingResult !== undefined) {
+            const result = pendingResult;
+            pendingResult = undefined;
             // graphql-ws writes the payload last; anything else means its message format changed under us.
             if (!data.endsWith(PLACEHOLDER_TAIL)) return Promise.reject(new Error('graphql-ws message without the shared payload placeholder at its end'));
-            data = `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":${json}}`;
+            message = sharedMessageBytes(result, sharedResultJson(result), `${data.slice(0, -PLACEHOLDER_TAIL.length)}"payload":`);
           }
           return new Promise<void>((resolve, reject) =>
             sends.run(() => {
               if (socket.readyState !== socket.OPEN) return resolve();
               try {
-                socket.send(data, (error) => (error ? reject(error) : resolve()));
+                // A text frame, whether it is given as a string or as its UTF-8 bytes.
+                socket.send(message, { binary: false }, (error) => (error ? reject(error) : resolve()));
               } catch (error) {
                 reject(error as Error);
               }

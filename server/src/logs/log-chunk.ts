@@ -12,8 +12,9 @@ export interface LogChunk {
   lines: number;
   /** A bit per level present ({@link LEVEL_BITS}): a level filter skips chunks without those levels. */
   levels: number;
-  data: string;
-  /** `data` as UTF-8: written to the .log file and sent to PostgreSQL as they are. */
+  /** The chunk's text (decoded from `bytes` when first read: only the embedded database takes it as a string). */
+  readonly data: string;
+  /** The lines as UTF-8: written to the .log file and sent to PostgreSQL as they are. */
   bytes: Buffer;
 }
 
@@ -32,29 +33,88 @@ export const alertLines = (records: readonly LogRecord[]) => records.filter((r) 
 const STREAMS = new Set<string>(['STDOUT', 'STDERR', 'SYSTEM']);
 const LEVELS = new Set<string>(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
 
+/** `\t<stream>\t<level>\t` as bytes, for every stream and level. */
+const STREAM_LEVEL_FIELDS: Readonly<Record<string, Readonly<Record<string, Buffer>>>> = Object.fromEntries(
+  [...STREAMS].map((stream) => [stream, Object.fromEntries([...LEVELS].map((level) => [level, Buffer.from(`\t${stream}\t${level}\t`)]))]),
+);
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const DIGIT_ZERO = 0x30;
+
+const decimalDigits = (value: number) => {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+};
+
+class EncodedChunk implements LogChunk {
+  #data: string | undefined;
+  constructor(
+    readonly fromSeq: number,
+    readonly toSeq: number,
+    readonly lines: number,
+    readonly levels: number,
+    readonly bytes: Buffer,
+  ) {}
+
+  get data(): string {
+    return (this.#data ??= this.bytes.toString('utf8'));
+  }
+}
+
 /**
  * Encodes records (in seq order) as chunks of at most {@link CHUNK_LINES} lines, each line in the .log file's form
  * (times as ISO strings, computed once per distinct time). The text holds no newline: output is split on them, and
  * the pipeline makes one line of any line that arrives whole.
+ *
+ * Each chunk is written straight into a buffer of its exact size: built as a string (a concatenation of a few
+ * pieces per line, flattened when encoded), a chunk cost about three times its size in short-lived strings.
  */
 export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
   const chunks: LogChunk[] = [];
   let lastTime: Date | undefined;
-  let lastIso = '';
+  let lastIso = Buffer.alloc(0);
+  const textBytes: number[] = [];
   for (let start = 0; start < records.length; start += CHUNK_LINES) {
     const end = Math.min(records.length, start + CHUNK_LINES);
-    let data = '';
+    let size = 0;
     let levels = 0;
     for (let i = start; i < end; i++) {
       const r = records[i];
+      if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`a log line's seq must be a non-negative integer, got ${r.seq}`);
+      const field = STREAM_LEVEL_FIELDS[r.stream]?.[r.level];
+      if (!field) throw new RangeError(`unknown stream or level: ${r.stream} ${r.level}`);
       if (r.time !== lastTime) {
         lastTime = r.time;
-        lastIso = r.time.toISOString();
+        lastIso = Buffer.from(r.time.toISOString());
       }
-      data += `${r.seq}\t${lastIso}\t${r.stream}\t${r.level}\t${r.text}\n`;
+      const length = Buffer.byteLength(r.text);
+      textBytes[i - start] = length;
+      size += decimalDigits(r.seq) + 1 + lastIso.length + field.length + length + 1;
       levels |= LEVEL_BITS[r.level];
     }
-    chunks.push({ fromSeq: records[start].seq, toSeq: records[end - 1].seq, lines: end - start, levels, data, bytes: Buffer.from(data) });
+    const bytes = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    lastTime = undefined;
+    for (let i = start; i < end; i++) {
+      const r = records[i];
+      const digits = decimalDigits(r.seq);
+      for (let d = digits - 1, rest = r.seq; d >= 0; d--, rest = Math.floor(rest / 10)) bytes[at + d] = DIGIT_ZERO + (rest % 10);
+      at += digits;
+      bytes[at++] = TAB;
+      if (r.time !== lastTime) {
+        lastTime = r.time;
+        lastIso = Buffer.from(r.time.toISOString());
+      }
+      bytes.set(lastIso, at);
+      at += lastIso.length;
+      const field = STREAM_LEVEL_FIELDS[r.stream][r.level];
+      bytes.set(field, at);
+      at += field.length;
+      at += bytes.write(r.text, at, textBytes[i - start], 'utf8');
+      bytes[at++] = NEWLINE;
+    }
+    chunks.push(new EncodedChunk(records[start].seq, records[end - 1].seq, end - start, levels, bytes));
   }
   return chunks;
 }

@@ -94,10 +94,20 @@ export function parseMetrics(text: string): ParsedMetrics | null {
   return parseFreeForm(text);
 }
 
+/** Names seen recently and what they normalise to: a trainer prints the same few names on every line. */
+const normalizedNames = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 1_024;
+
 /** Lower case, `-` and `/` as `_`, then the alias table. */
 export function normalizeMetricName(name: string): string {
-  const normalized = name.trim().toLowerCase().replace(/[-/\s]+/g, '_');
-  return METRIC_ALIASES[normalized] ?? normalized;
+  let result = normalizedNames.get(name);
+  if (result === undefined) {
+    const normalized = name.trim().toLowerCase().replace(/[-/\s]+/g, '_');
+    result = METRIC_ALIASES[normalized] ?? normalized;
+    if (normalizedNames.size >= MAX_REMEMBERED_NAMES) normalizedNames.clear();
+    normalizedNames.set(name, result);
+  }
+  return result;
 }
 
 function parseStructured(json: string): ParsedMetrics | null {
@@ -115,20 +125,36 @@ function parseStructured(json: string): ParsedMetrics | null {
   return collector.result();
 }
 
+/**
+ * Calls `each` for every match of a global `pattern` in `text`, as `matchAll` would, without its copy of the
+ * regular expression and its iterator (this runs on every line that may hold metrics).
+ */
+function forEachMatch(pattern: RegExp, text: string, each: (match: RegExpExecArray) => void): void {
+  pattern.lastIndex = 0;
+  try {
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      if (match[0] === '') pattern.lastIndex++;
+      each(match);
+    }
+  } finally {
+    pattern.lastIndex = 0;
+  }
+}
+
 function parseHfDict(dict: string): ParsedMetrics | null {
   const collector = new MetricCollector(true);
-  for (const match of dict.matchAll(HF_PAIR)) collector.add(match[1], Number(match[2]));
+  forEachMatch(HF_PAIR, dict, (match) => collector.add(match[1], Number(match[2])));
   return collector.result();
 }
 
 function parseFreeForm(text: string): ParsedMetrics | null {
   const collector = new MetricCollector(true);
-  for (const match of text.matchAll(POSITION_WORD)) collector.add(match[1], Number(match[2]));
-  for (const match of text.matchAll(PAIR)) {
+  forEachMatch(POSITION_WORD, text, (match) => collector.add(match[1], Number(match[2])));
+  forEachMatch(PAIR, text, (match) => {
     const isColonForm = match[2].startsWith(':');
-    if (isColonForm && !colonPairStandsAlone(text, match.index, match.index + match[0].length)) continue;
+    if (isColonForm && !colonPairStandsAlone(text, match.index, match.index + match[0].length)) return;
     collector.add(match[1], Number(match[3]));
-  }
+  });
   return collector.result();
 }
 

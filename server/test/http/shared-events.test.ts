@@ -1,6 +1,7 @@
 import { execute, parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { eventExecutor, sharedEventStats, shareKey } from '../../src/http/shared-events.ts';
 import { schema } from '../../src/schema/index.ts';
 import { range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
@@ -91,6 +92,39 @@ describe('subscribers of one job share each live batch', () => {
     // Without sharing every subscriber executes every batch itself (reused stays 0).
     expect(reused).toBeGreaterThan(executed);
     await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it('sends a shared batch as a text frame holding the exact UTF-8 of every line, to sockets with the same or another id', async () => {
+    const text = (i: number) => `ünïcødé 日本語 😀 "quoted" \\ ${i}`;
+    const script = `setTimeout(() => { let out = ''; for (let i = 1; i <= 400; i++) out += ${JSON.stringify('ünïcødé 日本語 😀 "quoted" \\ ')} + i + '\\n'; process.stdout.write(out); }, 1500);`;
+    useTrainer(server, [process.execPath, '-e', script, '--']);
+    const id = await startJob(server.gql);
+    const url = `${server.url.replace('http', 'ws')}/graphql`;
+    const sockets = ['1', '1', 'other'].map((subscriptionId) => {
+      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const frames: { binary: boolean; message: { type: string; id?: string; payload?: { data?: LogBatch } } }[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        socket.on('error', reject);
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+        socket.on('message', (data, isBinary) => {
+          const message = JSON.parse(String(data));
+          frames.push({ binary: isBinary, message });
+          if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: subscriptionId, type: 'subscribe', payload: { query: ALL, variables: { id } } }));
+          if (message.type === 'complete' || message.type === 'error') resolve();
+        });
+      });
+      return { socket, frames, done, subscriptionId };
+    });
+    const before = { ...sharedEventStats };
+    await Promise.all(sockets.map((s) => s.done));
+    for (const { socket, frames, subscriptionId } of sockets) {
+      socket.close();
+      expect(frames.every((f) => !f.binary)).toBe(true);
+      const next = frames.filter((f) => f.message.type === 'next');
+      expect(next.every((f) => f.message.id === subscriptionId)).toBe(true);
+      expect(next.flatMap((f) => f.message.payload!.data!.jobLogs.lines.map((l) => l.text))).toEqual(range(400).map(text));
+    }
+    expect(sharedEventStats.reused - before.reused).toBeGreaterThan(0);
   });
 
   it('reports an unknown job and a bad variable with the same codes as any other operation', async () => {

@@ -29,6 +29,27 @@ describe('log chunks', () => {
     expect(chunk.data.split('\n')).toEqual([...input.map((r) => `${r.seq}\t${r.time.toISOString()}\t${r.stream}\t${r.level}\t${r.text}`), '']);
   });
 
+  it('writes the bytes of that text exactly: multi-byte characters, large seqs, changing and shared times', () => {
+    const texts = ['ascii', 'ünïcødé', '日本語のログ', '😀 emoji 🚀', '', 'é'.repeat(5_000), 'tail'];
+    const input = records(texts.length, (seq) => texts[(seq - 1) % texts.length], 2_147_483_000);
+    // Two lines share one Date object, another has an equal but distinct one.
+    input[2].time = input[1].time;
+    input[3].time = new Date(input[1].time.getTime());
+    const chunks = encodeChunks(input);
+    const expected = input.map((r) => `${r.seq}\t${r.time.toISOString()}\t${r.stream}\t${r.level}\t${r.text}\n`).join('');
+    expect(Buffer.concat(chunks.map((c) => c.bytes)).equals(Buffer.from(expected))).toBe(true);
+    expect(chunks.map((c) => c.data).join('')).toBe(expected);
+    expect(decodeChunk(chunks[0].data)).toEqual(input);
+  });
+
+  it('refuses a record it could not write back: a seq that is not a non-negative integer, an unknown stream or level', () => {
+    const [good] = records(1);
+    expect(() => encodeChunks([{ ...good, seq: 1.5 }])).toThrow(RangeError);
+    expect(() => encodeChunks([{ ...good, seq: -1 }])).toThrow(RangeError);
+    expect(() => encodeChunks([{ ...good, stream: 'STDIN' as LogStreamName }])).toThrow(/unknown stream or level/);
+    expect(() => encodeChunks([{ ...good, level: 'TRACE' as LogLevel }])).toThrow(/unknown stream or level/);
+  });
+
   it(`splits at ${CHUNK_LINES} lines and records which levels each chunk holds`, () => {
     const input = records(2 * CHUNK_LINES + 5, undefined, 41);
     const chunks = encodeChunks(input);

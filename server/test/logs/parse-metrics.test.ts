@@ -155,4 +155,14 @@ describe('parseMetrics', () => {
     // About 10 ms here; the bound catches a regression to running every regular expression on each line.
     expect(performance.now() - started).toBeLessThan(500);
   });
+
+  it('normalises names the same way once many different names have been seen (the remembered ones are bounded)', () => {
+    for (let i = 0; i < 3_000; i++) expect(normalizeMetricName(`Metric-${i}/Sub Part`)).toBe(`metric_${i}_sub_part`);
+    expect(normalizeMetricName('Val-Loss')).toBe('val_loss');
+    expect(normalizeMetricName('Val-Loss')).toBe('val_loss');
+    expect(normalizeMetricName('LR')).toBe('learning_rate');
+    expect(parseMetrics('epoch=2 Val-Loss=0.5 LR=0.01 step=7')).toEqual({ epoch: 2, step: 7, values: { val_loss: 0.5, learning_rate: 0.01 } });
+    // The global patterns are left reset whatever the previous line was.
+    expect(parseMetrics('loss=0.25')).toEqual({ values: { loss: 0.25 } });
+  });
 });
