@@ -1,4 +1,4 @@
-import { HubApiError } from '@huggingface/hub';
+import { loadedHubLibrary } from './hub-library.ts';
 
 export type HubErrorCode = 'NOT_CONFIGURED' | 'CONFLICT' | 'UPSTREAM' | 'NOT_FOUND' | 'INVALID_INPUT';
 
@@ -20,7 +20,8 @@ export class HubError extends Error {
 
 /** The HTTP status of an error the Hub answered with, if that is what `error` is. */
 export function hubStatus(error: unknown): number | undefined {
-  return error instanceof HubApiError ? error.statusCode : undefined;
+  const hub = loadedHubLibrary();
+  return hub && error instanceof hub.HubApiError ? error.statusCode : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cancelJob, getJob, listJobHardware, runJob, streamJobLogs, whoAmI } from '@huggingface/hub';
+import { hubLibrary, type HubLibrary } from './hub-library.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkToken, type HubConfig } from './config.ts';
 import { HubError, hubStatus, toHubError } from './errors.ts';
@@ -128,7 +128,7 @@ export function isTerminal(status: CloudJobStatus): boolean {
 /** The Hub's own first line of every job log, not output of the job. */
 const BANNER = /^===== Job started/;
 
-type ApiJob = Awaited<ReturnType<typeof getJob>>;
+type ApiJob = Awaited<ReturnType<HubLibrary['getJob']>>;
 
 const SPACE_PREFIX = /^(https:\/\/)?(huggingface\.co|hf\.co)\/spaces\//;
 
@@ -154,7 +154,7 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
   const ns = () =>
     (namespace ??= target.namespace
       ? Promise.resolve(target.namespace)
-      : whoAmI(call).then(
+      : hubLibrary().then((hub) => hub.whoAmI(call)).then(
           (me) => me.name,
           (error: unknown) => {
             namespace = undefined;
@@ -172,7 +172,7 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
 
   async function cloudJobStatus(id: string): Promise<CloudJobInfo> {
     try {
-      return info(await getJob({ ...call, namespace: await ns(), jobId: id }));
+      return info(await (await hubLibrary()).getJob({ ...call, namespace: await ns(), jobId: id }));
     } catch (error) {
       throw toHubError(`reading cloud job ${id}`, error);
     }
@@ -219,7 +219,7 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
       let progressed = false;
       try {
         let position = 0;
-        const lines = streamJobLogs({
+        const lines = (await hubLibrary()).streamJobLogs({
           ...call,
           namespace: jobNamespace,
           jobId: id,
@@ -279,10 +279,10 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
       if (!spec.command.length) throw new HubError('INVALID_INPUT', 'a cloud job needs a command');
       const space = SPACE_PREFIX.test(spec.image) ? spec.image.replace(SPACE_PREFIX, '') : undefined;
       try {
-        const job = await runJob({
+        const job = await (await hubLibrary()).runJob({
           ...call,
           namespace: await ns(),
-          flavor: spec.flavor as Parameters<typeof runJob>[0]['flavor'],
+          flavor: spec.flavor as Parameters<HubLibrary['runJob']>[0]['flavor'],
           ...(space ? { spaceId: space } : { dockerImage: spec.image }),
           command: spec.command,
           environment: spec.env ?? {},
@@ -300,7 +300,7 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
 
     async cancelCloudJob(id) {
       try {
-        return info(await cancelJob({ ...call, namespace: await ns(), jobId: id }));
+        return info(await (await hubLibrary()).cancelJob({ ...call, namespace: await ns(), jobId: id }));
       } catch (error) {
         throw toHubError(`cancelling cloud job ${id}`, error);
       }
@@ -308,7 +308,7 @@ export function createJobsClient(hub: JobsTarget | HubConfig, opts: JobsClientOp
 
     async listHardwareFlavors() {
       try {
-        const hardware = await listJobHardware(call);
+        const hardware = await (await hubLibrary()).listJobHardware(call);
         return hardware.map((h) => ({
           name: h.name,
           prettyName: h.prettyName,

@@ -1,4 +1,4 @@
-import { createRepo, datasetInfo, listFiles, modelInfo, spaceInfo } from '@huggingface/hub';
+import { hubLibrary } from './hub-library.ts';
 import type { RemoteContent } from './content-id.ts';
 import type { HubTarget } from './config.ts';
 import { hubStatus, toHubError } from './errors.ts';
@@ -30,10 +30,10 @@ export async function remoteHead(target: HubTarget, fetchImpl?: typeof fetch): P
   try {
     const info =
       prefix === 'datasets'
-        ? await datasetInfo({ ...common, name: target.repo.slice('datasets/'.length) })
+        ? await (await hubLibrary()).datasetInfo({ ...common, name: target.repo.slice('datasets/'.length) })
         : prefix === 'spaces'
-          ? await spaceInfo({ ...common, name: target.repo.slice('spaces/'.length) })
-          : await modelInfo({ ...common, name: target.repo });
+          ? await (await hubLibrary()).spaceInfo({ ...common, name: target.repo.slice('spaces/'.length) })
+          : await (await hubLibrary()).modelInfo({ ...common, name: target.repo });
     return info.sha;
   } catch (error) {
     if (hubStatus(error) === 404) return null;
@@ -44,7 +44,7 @@ export async function remoteHead(target: HubTarget, fetchImpl?: typeof fetch): P
 /** Creates the results repo (private); another machine creating it first is fine. */
 export async function ensureRepo(target: HubTarget, fetchImpl?: typeof fetch): Promise<void> {
   try {
-    await createRepo({ ...hubCallOptions(target, fetchImpl), repo: target.repo, visibility: 'private' });
+    await (await hubLibrary()).createRepo({ ...hubCallOptions(target, fetchImpl), repo: target.repo, visibility: 'private' });
   } catch (error) {
     if (hubStatus(error) !== 409) throw toHubError(`creating ${target.repo}`, error);
   }
@@ -55,7 +55,7 @@ export async function listRemoteTree(target: HubTarget, revision: string, fetchI
   const files = new Map<string, RemoteFile>();
   const refused: string[] = [];
   try {
-    for await (const entry of listFiles({ ...hubCallOptions(target, fetchImpl), repo: target.repo, revision, recursive: true })) {
+    for await (const entry of (await hubLibrary()).listFiles({ ...hubCallOptions(target, fetchImpl), repo: target.repo, revision, recursive: true })) {
       if (entry.type !== 'file') continue;
       const verdict = judgeRemotePath(entry.path);
       if (verdict.kind === 'refuse') refused.push(`refused remote path ${JSON.stringify(entry.path)}: it ${verdict.reason}`);

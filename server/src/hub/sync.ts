@@ -1,4 +1,5 @@
-import { commit, downloadFile, type CommitOperation } from '@huggingface/hub';
+import type { CommitOperation } from '@huggingface/hub';
+import { hubLibrary } from './hub-library.ts';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -275,7 +276,7 @@ class SyncRun {
 
   private async download(head: string, relPath: string): Promise<Buffer> {
     try {
-      const blob = await downloadFile({ ...this.call, repo: this.target.repo, path: relPath, revision: head, xet: false });
+      const blob = await (await hubLibrary()).downloadFile({ ...this.call, repo: this.target.repo, path: relPath, revision: head, xet: false });
       if (!blob) throw new Error(`it is no longer in commit ${head}`);
       return Buffer.from(await blob.arrayBuffer());
     } catch (error) {
@@ -305,7 +306,7 @@ class SyncRun {
       this.report.commitAttempts++;
       let oid: string;
       try {
-        const out = await commit({
+        const out = await (await hubLibrary()).commit({
           ...this.call,
           repo: this.target.repo,
           title: `anana: sync ${operations.length} result file${operations.length === 1 ? '' : 's'}`,

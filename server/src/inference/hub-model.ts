@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { downloadFileToCacheDir, modelInfo } from '@huggingface/hub';
+import { hubLibrary } from '../hub/hub-library.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { InferenceError, errorMessage } from './errors.ts';
 import type { ModelRef } from './model-spec.ts';
@@ -125,13 +125,13 @@ async function fetchModel(o: HubModelOptions & { env: Env; cacheDir: string; rev
     let commit = o.revision;
     if (!COMMIT.test(commit)) {
       // Pinning every file to one commit keeps model.onnx and model.json from two different pushes apart.
-      const info = await modelInfo({ ...common, name: o.repo, revision: o.revision, additionalFields: ['sha'] });
+      const info = await (await hubLibrary()).modelInfo({ ...common, name: o.repo, revision: o.revision, additionalFields: ['sha'] });
       if (!info.sha || !COMMIT.test(info.sha)) throw new Error(`the Hub did not say which commit ${o.revision} is`);
       commit = info.sha;
       await writeFileAtomic(refFile, commit);
     }
     for (const file of o.files) {
-      await downloadFileToCacheDir({ ...common, repo: { type: 'model', name: o.repo }, path: file, revision: commit, cacheDir: o.cacheDir });
+      await (await hubLibrary()).downloadFileToCacheDir({ ...common, repo: { type: 'model', name: o.repo }, path: file, revision: commit, cacheDir: o.cacheDir });
     }
     return result(commit, false);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { BoundedQueue } from '../events/bounded-queue.ts';
 import { LruMap } from '../lru-map.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { logTopic, type LogEvent } from './log-record.ts';
+import { logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent } from './log-record.ts';
 
 export interface SequenceSource<T extends { seq: number }> {
   /** Items of the job with seq > afterSeq, ascending, about `limit` (persisted and still pending merged); `more` if there may be more. */
@@ -161,13 +161,16 @@ async function* follow<T extends { seq: number }>(
       const run: BatchEvent[] = [event];
       let exact = event.fromSeq === last;
       let end = event.toSeq;
+      let jsonBytes = event.jsonBytes ?? 0;
       for (let next = queue.peek(); next !== undefined && end - event.fromSeq < MAX_MERGED && !queue.overflowed; next = queue.peek()) {
         if (next === OVERFLOWED || next.type !== 'batch' || next.fromSeq > end) break;
+        if (jsonBytes + (next.jsonBytes ?? 0) > MAX_MESSAGE_JSON_BYTES) break;
         queue.shift();
         if (next.toSeq <= end) continue;
         if (next.fromSeq !== end) exact = false;
         run.push(next);
         end = next.toSeq;
+        jsonBytes += next.jsonBytes ?? 0;
       }
       if (exact) {
         // The batches start where delivery stands and follow each other exactly: the same chunk as every other

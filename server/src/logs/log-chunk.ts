@@ -20,6 +20,12 @@ export interface LogChunk {
 
 /** Lines per chunk: a page of a few hundred lines decodes one or two chunks. */
 export const CHUNK_LINES = 1_000;
+/**
+ * Bytes per chunk, unless one line is longer. It keeps a chunk's buffer, and its text where the embedded database
+ * takes it as a string, under V8's large-object size (128 KB): a larger string goes straight to the old generation,
+ * where only a full collection frees it.
+ */
+export const CHUNK_MAX_BYTES = 56 * 1024;
 
 export const LEVEL_BITS: Readonly<Record<LogLevel, number>> = Object.freeze({ DEBUG: 1, INFO: 2, WARNING: 4, ERROR: 8 });
 
@@ -63,60 +69,73 @@ class EncodedChunk implements LogChunk {
 }
 
 /**
- * Encodes records (in seq order) as chunks of at most {@link CHUNK_LINES} lines, each line in the .log file's form
- * (times as ISO strings, computed once per distinct time). The text holds no newline: output is split on them, and
- * the pipeline makes one line of any line that arrives whole.
+ * Encodes records (in seq order) as chunks of at most {@link CHUNK_LINES} lines and {@link CHUNK_MAX_BYTES} bytes
+ * (a longer line gets a chunk of its own), each line in the .log file's form (times as ISO strings, computed once
+ * per distinct time). The text holds no newline: output is split on them, and the pipeline makes one line of any
+ * line that arrives whole.
  *
  * Each chunk is written straight into a buffer of its exact size: built as a string (a concatenation of a few
  * pieces per line, flattened when encoded), a chunk cost about three times its size in short-lived strings.
  */
 export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
   const chunks: LogChunk[] = [];
+  const lineBytes: number[] = new Array(records.length);
+  const textBytes: number[] = new Array(records.length);
   let lastTime: Date | undefined;
-  let lastIso = Buffer.alloc(0);
-  const textBytes: number[] = [];
-  for (let start = 0; start < records.length; start += CHUNK_LINES) {
-    const end = Math.min(records.length, start + CHUNK_LINES);
-    let size = 0;
-    let levels = 0;
-    for (let i = start; i < end; i++) {
-      const r = records[i];
-      if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`a log line's seq must be a non-negative integer, got ${r.seq}`);
-      const field = STREAM_LEVEL_FIELDS[r.stream]?.[r.level];
-      if (!field) throw new RangeError(`unknown stream or level: ${r.stream} ${r.level}`);
-      if (r.time !== lastTime) {
-        lastTime = r.time;
-        lastIso = Buffer.from(r.time.toISOString());
-      }
-      const length = Buffer.byteLength(r.text);
-      textBytes[i - start] = length;
-      size += decimalDigits(r.seq) + 1 + lastIso.length + field.length + length + 1;
-      levels |= LEVEL_BITS[r.level];
+  let isoLength = 0;
+  let start = 0;
+  let size = 0;
+  let levels = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`a log line's seq must be a non-negative integer, got ${r.seq}`);
+    const field = STREAM_LEVEL_FIELDS[r.stream]?.[r.level];
+    if (!field) throw new RangeError(`unknown stream or level: ${r.stream} ${r.level}`);
+    if (r.time !== lastTime) {
+      lastTime = r.time;
+      isoLength = r.time.toISOString().length;
     }
-    const bytes = Buffer.allocUnsafeSlow(size);
-    let at = 0;
-    lastTime = undefined;
-    for (let i = start; i < end; i++) {
-      const r = records[i];
-      const digits = decimalDigits(r.seq);
-      for (let d = digits - 1, rest = r.seq; d >= 0; d--, rest = Math.floor(rest / 10)) bytes[at + d] = DIGIT_ZERO + (rest % 10);
-      at += digits;
-      bytes[at++] = TAB;
-      if (r.time !== lastTime) {
-        lastTime = r.time;
-        lastIso = Buffer.from(r.time.toISOString());
-      }
-      bytes.set(lastIso, at);
-      at += lastIso.length;
-      const field = STREAM_LEVEL_FIELDS[r.stream][r.level];
-      bytes.set(field, at);
-      at += field.length;
-      at += bytes.write(r.text, at, textBytes[i - start], 'utf8');
-      bytes[at++] = NEWLINE;
+    textBytes[i] = Buffer.byteLength(r.text);
+    lineBytes[i] = decimalDigits(r.seq) + 1 + isoLength + field.length + textBytes[i] + 1;
+    if (i > start && (i - start === CHUNK_LINES || size + lineBytes[i] > CHUNK_MAX_BYTES)) {
+      chunks.push(writeChunk(records, start, i, size, levels, textBytes));
+      start = i;
+      size = 0;
+      levels = 0;
     }
-    chunks.push(new EncodedChunk(records[start].seq, records[end - 1].seq, end - start, levels, bytes));
+    size += lineBytes[i];
+    levels |= LEVEL_BITS[r.level];
   }
+  if (start < records.length) chunks.push(writeChunk(records, start, records.length, size, levels, textBytes));
   return chunks;
+}
+
+/** Writes records [start, end) into one buffer of `size` bytes (measured by {@link encodeChunks}). */
+function writeChunk(records: readonly LogRecord[], start: number, end: number, size: number, levels: number, textBytes: readonly number[]): LogChunk {
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  let lastTime: Date | undefined;
+  let iso = Buffer.alloc(0);
+  for (let i = start; i < end; i++) {
+    const r = records[i];
+    const digits = decimalDigits(r.seq);
+    for (let d = digits - 1, rest = r.seq; d >= 0; d--, rest = Math.floor(rest / 10)) bytes[at + d] = DIGIT_ZERO + (rest % 10);
+    at += digits;
+    bytes[at++] = TAB;
+    if (r.time !== lastTime) {
+      lastTime = r.time;
+      iso = Buffer.from(r.time.toISOString());
+    }
+    bytes.set(iso, at);
+    at += iso.length;
+    const field = STREAM_LEVEL_FIELDS[r.stream][r.level];
+    bytes.set(field, at);
+    at += field.length;
+    at += bytes.write(r.text, at, textBytes[i], 'utf8');
+    bytes[at++] = NEWLINE;
+  }
+  if (at !== size) throw new Error(`log chunk encoding wrote ${at} of ${size} bytes`);
+  return new EncodedChunk(records[start].seq, records[end - 1].seq, end - start, levels, bytes);
 }
 
 const ASCII = /^[\x00-\x7f]*$/;

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.ts';
-import { logTopic, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
+import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import { alertLines, encodeChunks } from './log-chunk.ts';
 import { insertLogBatch, readLogs } from './log-store.ts';
@@ -35,6 +35,7 @@ const RETRY_MAX_MS = 5_000;
  * between batches. A PostgreSQL server does the work elsewhere and takes bigger ones.
  */
 const MAX_BATCH_LINES = { embedded: 2_500, postgres: 10_000 } as const;
+const maxBatchLines = (db: Database) => (db.kind === 'postgres' ? MAX_BATCH_LINES.postgres : MAX_BATCH_LINES.embedded);
 /** The .log file is searched backwards for its last records this much at a time, and this far at most. */
 const RESTORE_SCAN_BYTES = 256 * 1024;
 const RESTORE_SCAN_LIMIT = 64 * 1024 * 1024;
@@ -45,8 +46,27 @@ const RESTORE_GAVE_UP = -2;
 
 /** Lines read from the database at a time when the .log file is restored. */
 const RESTORE_PAGE_LINES = 10_000;
-/** A large read is queued in pieces of this many lines, which transactions then take whole (it divides both maxima). */
+/**
+ * A large read is published and queued in pieces of at most this many lines (it divides both batch maxima, so
+ * transactions take pieces whole) and at most {@link MAX_MESSAGE_JSON_BYTES} as a subscriber's JSON.
+ */
 const PIECE_LINES = 500;
+
+/** [start, end) and JSON size of each piece of `records` (at least one line each). */
+function* pieces(records: readonly LogRecord[]): Generator<[start: number, end: number, jsonBytes: number]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const size = estimatedJsonBytes(records[i]);
+    if (i > start && (i - start === PIECE_LINES || bytes + size > MAX_MESSAGE_JSON_BYTES)) {
+      yield [start, i, bytes];
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < records.length) yield [start, records.length, bytes];
+}
 
 /** The position of the last newline before `before` in the file, -1 if there is none, RESTORE_GAVE_UP if too far back. */
 async function lastNewline(file: FileHandle, before: number): Promise<number> {
@@ -144,7 +164,8 @@ export class JobLogPipeline {
     this.#persistedSeq = options.lastSeq;
     this.#offsets = { ...options.offsets };
     this.#logOffset = options.logOffset;
-    this.#maxPending = options.maxPendingLines ?? 50_000;
+    // One batch being persisted and the next one filling: more only holds lines longer (and in memory).
+    this.#maxPending = options.maxPendingLines ?? 2 * maxBatchLines(options.db);
     this.#flushIntervalMs = options.flushIntervalMs ?? 50;
   }
 
@@ -241,7 +262,6 @@ export class JobLogPipeline {
       return;
     }
     const time = new Date();
-    const fromSeq = this.#seq;
     const records: LogRecord[] = new Array(lines.length);
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
@@ -256,26 +276,23 @@ export class JobLogPipeline {
         for (const [name, value] of Object.entries(parsed.values)) metrics.push({ seq, name, step, epoch, value, time });
       }
     }
-    this.#queuePieces(stream, records, metrics, resumeOffset, lineEnds);
-    this.#pendingLines += records.length;
-    const event: LogBatchEvent = { type: 'batch', jobId: this.jobId, fromSeq, toSeq: this.#seq, lines: records, metrics };
-    this.options.events.publish(logTopic(this.jobId), event, { shared: false });
-    this.#scheduleFlush();
-  }
-
-  #queuePieces(stream: LogStreamName, records: LogRecord[], metrics: MetricRecord[], resumeOffset: number | undefined, lineEnds: readonly number[] | undefined): void {
-    if (!lineEnds || lineEnds.length !== records.length || records.length <= PIECE_LINES) {
-      this.#pending.push({ lines: records, metrics, stream, resumeOffset });
-      return;
-    }
+    // With the offset after each line, each piece is persisted with its exact resume point; without, the lines
+    // are persisted together (a resume point inside them is unknown), and only published in pieces.
+    const exactPieces = lineEnds !== undefined && lineEnds.length === records.length;
+    if (!exactPieces) this.#pending.push({ lines: records, metrics, stream, resumeOffset });
     let m = 0;
-    for (let start = 0; start < records.length; start += PIECE_LINES) {
-      const end = Math.min(records.length, start + PIECE_LINES);
+    for (const [start, end, jsonBytes] of pieces(records)) {
+      const pieceLines = start === 0 && end === records.length ? records : records.slice(start, end);
       const lastSeq = records[end - 1].seq;
-      const pieceMetrics: MetricRecord[] = [];
-      while (m < metrics.length && metrics[m].seq <= lastSeq) pieceMetrics.push(metrics[m++]);
-      this.#pending.push({ lines: records.slice(start, end), metrics: pieceMetrics, stream, resumeOffset: end === records.length ? resumeOffset : lineEnds[end - 1] });
+      const firstMetric = m;
+      while (m < metrics.length && metrics[m].seq <= lastSeq) m++;
+      const pieceMetrics = firstMetric === 0 && m === metrics.length ? metrics : metrics.slice(firstMetric, m);
+      if (exactPieces) this.#pending.push({ lines: pieceLines, metrics: pieceMetrics, stream, resumeOffset: end === records.length ? resumeOffset : lineEnds[end - 1] });
+      const event: LogBatchEvent = { type: 'batch', jobId: this.jobId, fromSeq: records[start].seq - 1, toSeq: lastSeq, lines: pieceLines, metrics: pieceMetrics, jsonBytes };
+      this.options.events.publish(logTopic(this.jobId), event, { shared: false });
     }
+    this.#pendingLines += records.length;
+    this.#scheduleFlush();
   }
 
   /** Lines not yet persisted with seq > afterSeq (readers merge them with the database). */
@@ -356,7 +373,7 @@ export class JobLogPipeline {
   async #persist(): Promise<void> {
     let take = 0;
     let lineCount = 0;
-    const maxLines = this.options.db.kind === 'postgres' ? MAX_BATCH_LINES.postgres : MAX_BATCH_LINES.embedded;
+    const maxLines = maxBatchLines(this.options.db);
     while (take < this.#pending.length && (take === 0 || lineCount + this.#pending[take].lines.length <= maxLines)) {
       lineCount += this.#pending[take].lines.length;
       take++;

@@ -30,7 +30,20 @@ export interface LogBatchEvent {
   toSeq: number;
   lines: LogRecord[];
   metrics: MetricRecord[];
+  /** About the size of its lines as a subscriber's JSON ({@link estimatedJsonBytes}): bounds merged chunks. */
+  jsonBytes?: number;
 }
+
+/**
+ * What a subscriber's message may hold, as JSON, about: a live batch is published in pieces of at most this
+ * size, and a subscriber that is behind gets merged batches up to it. A string over V8's large-object size
+ * (128 KB) goes straight to the old generation, which only a full collection frees: under a flood, the
+ * messages' JSON was most of the server's memory growth.
+ */
+export const MAX_MESSAGE_JSON_BYTES = 96 * 1024;
+/** A line's JSON besides its text: `{"seq":…,"stream":"STDOUT","level":"WARNING","text":"…","time":"…"}`. */
+const LINE_JSON_OVERHEAD = 96;
+export const estimatedJsonBytes = (record: LogRecord) => record.text.length + LINE_JSON_OVERHEAD;
 
 /** Published once every line of a finished job is persisted. */
 export interface LogEndEvent {

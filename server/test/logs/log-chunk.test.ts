@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
-import { CHUNK_LINES, decodeChunk, encodeChunks, foldCase, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
+import { CHUNK_LINES, CHUNK_MAX_BYTES, decodeChunk, encodeChunks, foldCase, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
 import type { LogRecord, LogStreamName } from '../../src/logs/log-record.ts';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
@@ -48,6 +48,19 @@ describe('log chunks', () => {
     expect(() => encodeChunks([{ ...good, seq: -1 }])).toThrow(RangeError);
     expect(() => encodeChunks([{ ...good, stream: 'STDIN' as LogStreamName }])).toThrow(/unknown stream or level/);
     expect(() => encodeChunks([{ ...good, level: 'TRACE' as LogLevel }])).toThrow(/unknown stream or level/);
+  });
+
+  it(`keeps chunks within ${CHUNK_MAX_BYTES} bytes, and gives a longer line a chunk of its own`, () => {
+    const texts = (seq: number) => (seq === 150 ? 'L'.repeat(CHUNK_MAX_BYTES * 2) : `${seq} ${'é'.repeat(500)}`);
+    const input = records(300, texts);
+    const chunks = encodeChunks(input);
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const c of chunks) expect(c.bytes.length <= CHUNK_MAX_BYTES || c.lines === 1).toBe(true);
+    expect(chunks.find((c) => c.fromSeq === 150)).toMatchObject({ toSeq: 150, lines: 1 });
+    // Consecutive, together every line once, and the same bytes as the text form.
+    chunks.forEach((c, i) => expect(c.fromSeq).toBe(i === 0 ? 1 : chunks[i - 1].toSeq + 1));
+    expect(chunks.reduce((n, c) => n + c.lines, 0)).toBe(300);
+    expect(chunks.flatMap((c) => decodeChunk(c.data))).toEqual(input);
   });
 
   it(`splits at ${CHUNK_LINES} lines and records which levels each chunk holds`, () => {
