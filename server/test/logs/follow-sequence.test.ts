@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/event-bus.ts';
 import { followSequence, type SequenceChunk, type SequenceSource } from '../../src/logs/follow-sequence.ts';
-import { logTopic, type LogBatchEvent, type LogRecord } from '../../src/logs/log-record.ts';
+import { logTopic, MAX_MESSAGE_JSON_BYTES, type LogBatchEvent, type LogRecord } from '../../src/logs/log-record.ts';
 import { collectSubscription, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
 import { getJob, range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
 
@@ -142,11 +142,11 @@ describe('followSequence with a subscriber that falls behind', () => {
     return {
       events,
       source,
-      append(n: number) {
+      append(n: number, jsonBytes?: number) {
         const fromSeq = stored.length;
         const lines = range(n).map((i): LogRecord => ({ seq: fromSeq + i, stream: 'STDOUT', level: 'INFO', text: `line ${fromSeq + i}`, time: new Date() }));
         stored.push(...lines);
-        const event: LogBatchEvent = { type: 'batch', jobId, fromSeq, toSeq: stored.length, lines, metrics: [] };
+        const event: LogBatchEvent = { type: 'batch', jobId, fromSeq, toSeq: stored.length, lines, metrics: [], jsonBytes };
         events.publish(logTopic(jobId), event);
       },
       end() {
@@ -234,5 +234,22 @@ describe('followSequence with a subscriber that falls behind', () => {
     const chunks = [head.value as SequenceChunk<LogRecord>, ...rest];
     expect(chunks.flatMap((c) => c.items.map((r) => r.seq))).toEqual(range(100));
     expect(chunks.length).toBeLessThanOrEqual(3);
+  });
+
+  it("merges waiting batches only up to a message's size", async () => {
+    const log = fakeLog('job-d');
+    const gen = followSequence(log.events, 'job-d', 0, log.source, { maxQueuedBatches: 64 });
+    const first = gen.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Twelve batches of a third of a message each: merged three at a time at most.
+    const third = Math.floor(MAX_MESSAGE_JSON_BYTES / 3);
+    for (let i = 0; i < 12; i++) log.append(10, third);
+    log.end();
+    const head = await first;
+    const chunks = [head.value as SequenceChunk<LogRecord>, ...(await drain(gen))];
+    expect(chunks.flatMap((c) => c.items.map((r) => r.seq))).toEqual(range(120));
+    const sizes = chunks.filter((c) => c.items.length).map((c) => c.items.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(30);
+    expect(sizes.filter((n) => n === 30).length).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ import { EventBus } from '../../src/events/event-bus.ts';
 import { alertLines, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
 import { insertLogBatch } from '../../src/logs/log-store.ts';
 import { JobLogPipeline } from '../../src/logs/log-pipeline.ts';
-import { logTopic, type LogEvent } from '../../src/logs/log-record.ts';
+import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent } from '../../src/logs/log-record.ts';
 import { startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
 import { getJob, logFileLines, range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
 import { readLogs } from '../../src/logs/log-store.ts';
@@ -112,6 +112,42 @@ describe('JobLogPipeline', () => {
       { lines: 2_500, lastSeq: 5_000, stdoutOffset: 50_000 },
       { lines: 1_000, lastSeq: 6_000, stdoutOffset: 60_000 },
     ]);
+  });
+
+  it("publishes a large read in pieces a subscriber's message can hold, in order, each with its own metrics", async () => {
+    const { db, state } = fakeDatabase();
+    const events = new EventBus();
+    const published: Extract<LogEvent, { type: 'batch' }>[] = [];
+    events.subscribe(logTopic('job'), (message) => {
+      const event = message.payload as LogEvent;
+      if (event.type === 'batch') published.push(event);
+    });
+    const p = pipeline(db, path.join(dir, 'logs', 'pieces.log'), events);
+    await p.open();
+    // 1,200 short lines (every 10th a metric line), 30 lines of 10 KB, 300 short ones: one read.
+    const texts = [...range(1_200).map((i) => (i % 10 === 0 ? `step=${i} loss=0.5` : `line ${i}`)), ...range(30).map((i) => `${i} ${'x'.repeat(10_000)}`), ...range(300).map((i) => `tail ${i}`)];
+    p.ingest('STDOUT', texts.map((text) => ({ text })), 9_999_999, texts.map((_, i) => i + 1));
+    // A read that comes without line ends (a cloud job's entries) is published in pieces too, persisted whole.
+    const whole = range(1_100).map((i) => ({ text: `cloud ${i}` }));
+    p.ingest('STDOUT', whole, 10_000_000);
+    await p.close({ ended: true });
+    let seq = 0;
+    for (const event of published) {
+      expect(event.fromSeq).toBe(seq);
+      expect(event.toSeq).toBe(event.lines.at(-1)!.seq);
+      expect(event.lines.map((l) => l.seq)).toEqual(range(event.toSeq - event.fromSeq).map((i) => event.fromSeq + i));
+      expect(event.lines.length).toBeLessThanOrEqual(500);
+      expect(event.jsonBytes).toBe(event.lines.reduce((n, l) => n + estimatedJsonBytes(l), 0));
+      expect(event.lines.length === 1 || event.jsonBytes! <= MAX_MESSAGE_JSON_BYTES).toBe(true);
+      expect(event.metrics.every((m) => m.seq > event.fromSeq && m.seq <= event.toSeq)).toBe(true);
+      seq = event.toSeq;
+    }
+    expect(seq).toBe(texts.length + whole.length);
+    expect(published.flatMap((e) => e.lines.map((l) => l.text))).toEqual([...texts, ...whole.map((l) => l.text)]);
+    expect(published.flatMap((e) => e.metrics.map((m) => m.seq))).toEqual(range(120).map((i) => i * 10));
+    expect(published.length).toBeGreaterThan(8);
+    // The whole read's lines went into one transaction, with its resume offset.
+    expect(state.positions.at(-1)).toEqual({ lines: 1_100, lastSeq: seq, stdoutOffset: 10_000_000 });
   });
 
   it('stores a NUL byte (which PostgreSQL text cannot hold) as U+FFFD', async () => {
