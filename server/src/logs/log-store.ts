@@ -39,6 +39,29 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
   WHERE id = $1::uuid`;
 
 /**
+ * PostgreSQL array literals, written here in one pass: given JavaScript arrays, the pg driver converts and quotes
+ * each element through its generic path, which was a tenth of the server's CPU under a log flood (two hundred
+ * thousand metric points per million lines, six arrays each).
+ */
+const numberArray = (values: readonly (number | null)[]) => `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+const QUOTED = /["\\]/g;
+const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(QUOTED, '\\$&')}"`).join(',')}}`;
+/** ISO times (no character of them needs quoting), each distinct Date converted once. */
+function timeArray(times: readonly Date[]): string {
+  let last: Date | undefined;
+  let iso = '';
+  return `{${times
+    .map((time) => {
+      if (time !== last) {
+        last = time;
+        iso = time.toISOString();
+      }
+      return iso;
+    })
+    .join(',')}}`;
+}
+
+/**
  * The statements of one batch as SQL and parameters (array parameters: one statement per table, whatever
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
@@ -51,12 +74,23 @@ function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosit
     statements.push([sql, [jobId, ...params]]);
   }
   if (alerts.length) {
-    statements.push([INSERT_ALERT_LINES, [jobId, alerts.map((l) => l.seq), alerts.map((l) => l.stream), alerts.map((l) => l.level), alerts.map((l) => l.text), alerts.map((l) => l.time.toISOString())]]);
+    statements.push([
+      INSERT_ALERT_LINES,
+      [jobId, numberArray(alerts.map((l) => l.seq)), textArray(alerts.map((l) => l.stream)), textArray(alerts.map((l) => l.level)), textArray(alerts.map((l) => l.text)), timeArray(alerts.map((l) => l.time))],
+    ]);
   }
   if (metrics.length) {
     statements.push([
       INSERT_METRICS,
-      [jobId, metrics.map((m) => m.seq), metrics.map((m) => m.name), metrics.map((m) => m.step), metrics.map((m) => m.epoch), metrics.map((m) => m.value), metrics.map((m) => m.time.toISOString())],
+      [
+        jobId,
+        numberArray(metrics.map((m) => m.seq)),
+        textArray(metrics.map((m) => m.name)),
+        numberArray(metrics.map((m) => m.step)),
+        numberArray(metrics.map((m) => m.epoch)),
+        numberArray(metrics.map((m) => m.value)),
+        timeArray(metrics.map((m) => m.time)),
+      ],
     ]);
   }
   statements.push([UPDATE_POSITION, [jobId, position.lastSeq, String(position.logOffset), position.offsets ? String(position.offsets.STDOUT) : null, position.offsets ? String(position.offsets.STDERR) : null]]);

@@ -185,6 +185,22 @@ describe('readLogs on what real jobs write', () => {
     }
   });
 
+  it('stores alert lines and metric points whose texts and names need quoting in an array, exactly', async () => {
+    const { db } = server.app.services;
+    const jobId = await newJob();
+    const time = new Date('2026-12-01T10:00:00.000Z');
+    const texts = ['WARNING: "quoted" \\ back\\slash {braces}, commas', 'ERROR: NULL', 'WARNING: ', 'ERROR: ünïcødé 😀 \t tab'];
+    const lines: LogRecord[] = texts.map((text, i) => ({ seq: i + 1, stream: i % 2 ? 'STDERR' : 'STDOUT', level: text.startsWith('ERROR') ? 'ERROR' : 'WARNING', text, time: i === 3 ? new Date(time.getTime() + 1) : time }));
+    const names = ['loss', 'a "quoted" name', 'back\\slash', 'NULL', '{x,y}', 'ünï'];
+    const metrics = names.map((name, i) => ({ seq: 1 + (i % 4), name, step: i % 2 ? null : i * 1e21, epoch: i % 3 ? 0.5 : null, value: i === 0 ? 5e-5 : -i, time }));
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(lines), alerts: alertLines(lines), metrics }, { lastSeq: 4, logOffset: 0 });
+    expect(await readLogs(db, jobId, { levels: ['WARNING', 'ERROR'], limit: 10 })).toEqual(lines);
+    const stored = await db.prisma.metricPoint.findMany({ where: { jobId }, orderBy: [{ seq: 'asc' }, { name: 'asc' }], select: { seq: true, name: true, step: true, epoch: true, value: true, time: true } });
+    // Sorted here: the database's collation orders these names its own way.
+    const bySeqAndName = (a: { seq: number; name: string }, b: { seq: number; name: string }) => a.seq - b.seq || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    expect(stored.sort(bySeqAndName)).toEqual([...metrics].sort(bySeqAndName));
+  });
+
   it('pages through a log written slowly (a small chunk per flush) in a few round trips', async () => {
     const { db } = server.app.services;
     const jobId = await newJob();
