@@ -11,7 +11,7 @@ export interface BatchPosition {
 
 /**
  * One row per chunk, each value its own parameter: a chunk's text then travels as it is, where a text[] array
- * parameter would be escaped element by element (a chunk is ~150 KB). With `binaryText` (the pg driver), the
+ * parameter would be escaped element by element (a chunk is up to 56 KB). With `binaryText` (the pg driver), the
  * chunk's UTF-8 bytes are sent as a binary parameter, which a text column takes byte for byte: encoded once for
  * the .log file and the database alike.
  */
@@ -166,7 +166,7 @@ export interface LogQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** At most this many chunks per round trip (full ones are ~150 KB each). */
+/** At most this many chunks per round trip (full ones are up to 56 KB each, unless one line is longer). */
 const MAX_CHUNKS_PER_QUERY = 1_024;
 
 /**
