@@ -17,6 +17,7 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context.ts';
 import { mapIterator } from '../events/map-iterator.ts';
 import { LruMap } from '../lru-map.ts';
+import { cached, readCached, writeCached } from '../object-cache.ts';
 
 /**
  * Subscription fields whose resolver returns the event unchanged and ignores its arguments: the result of one
@@ -24,28 +25,26 @@ import { LruMap } from '../lru-map.ts';
  */
 export const SHARED_EVENT_FIELDS = new Set(['jobLogs', 'jobMetrics']);
 
-/** Results computed once per (event object, operation): a thousand subscribers of one job share one execution. */
-const resultsByEvent = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
-/** The results that came from that cache; their JSON is computed once too (see `sharedResultJson`). */
-const sharedResults = new WeakSet<object>();
-const jsonOfResult = new WeakMap<object, string>();
+/** Results computed once per (event object, operation), cached on the event: a thousand subscribers of one job share one execution. */
+const RESULTS = Symbol('shared results by operation');
+/** Marks the results that came from that cache; their JSON is computed once too (see `sharedResultJson`), and cached on them. */
+const SHARED = Symbol('shared result');
+const JSON_OF_RESULT = Symbol('JSON of a shared result');
 
 /** Counts since start-up: events executed, and deliveries served from another subscriber's execution. */
 export const sharedEventStats = { executed: 0, reused: 0, serialised: 0 };
 
 /** Whether `result` is a shared subscription result, the same object for every subscriber of the event. */
 export function isSharedResult(result: unknown): result is ExecutionResult {
-  return typeof result === 'object' && result !== null && sharedResults.has(result);
+  return typeof result === 'object' && result !== null && readCached(result, SHARED) === true;
 }
 
 /** JSON of a shared result, serialised on first use and reused for every other socket. */
 export function sharedResultJson(result: ExecutionResult): string {
-  let json = jsonOfResult.get(result);
-  if (json === undefined) {
-    jsonOfResult.set(result, (json = JSON.stringify(result)));
+  return cached(result, JSON_OF_RESULT, () => {
     sharedEventStats.serialised++;
-  }
-  return json;
+    return JSON.stringify(result);
+  });
 }
 
 function countVariables(node: ASTNode, counts: Map<string, number>) {
@@ -123,8 +122,7 @@ async function sharedSubscribe(args: ExecutionArgs, key: string, fallback: (args
     source,
     (event): ExecutionResult | Promise<ExecutionResult> => {
       if (typeof event !== 'object' || event === null) return executeEvent(args, event);
-      let results = resultsByEvent.get(event);
-      if (!results) resultsByEvent.set(event, (results = new Map()));
+      const results = cached(event, RESULTS, () => new Map<string, ExecutionResult | Promise<ExecutionResult>>());
       let result = results.get(key);
       if (result) sharedEventStats.reused++;
       else {
@@ -132,7 +130,7 @@ async function sharedSubscribe(args: ExecutionArgs, key: string, fallback: (args
         const remember = (r: ExecutionResult) => {
           // A result with errors is neither shared nor kept: the next subscriber executes the event itself.
           if (r.errors) results.delete(key);
-          else sharedResults.add(r);
+          else writeCached(r, SHARED, true);
           return r;
         };
         const executed = executeEvent(args, event);

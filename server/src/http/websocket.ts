@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
 import { keepSocketsAlive } from './keep-alive.ts';
+import { readCached, writeCached } from '../object-cache.ts';
 import { SendScheduler } from './send-scheduler.ts';
 import { isSharedResult, sharedResultJson } from './shared-events.ts';
 import type { YogaServer } from './yoga.ts';
@@ -20,10 +21,11 @@ const PLACEHOLDER_TAIL = `"payload":${JSON.stringify(PLACEHOLDER)}}`;
 const CLOSING_BRACE = 0x7d;
 
 /**
- * The last `next` message built for each shared result, as UTF-8: the message around the payload, which names the
- * subscription's id, is the same for every subscriber that picked the same id (clients usually count from 1).
+ * The last `next` message built for a shared result, as UTF-8, cached on the result: the message around the
+ * payload, which names the subscription's id, is the same for every subscriber that picked the same id (clients
+ * usually count from 1).
  */
-const lastMessageOfResult = new WeakMap<object, { head: string; bytes: Buffer }>();
+const LAST_MESSAGE = Symbol('last next message of a shared result');
 
 /**
  * A shared result's `next` message as bytes, written straight into one buffer: as a string, the message (a
@@ -32,14 +34,14 @@ const lastMessageOfResult = new WeakMap<object, { head: string; bytes: Buffer }>
  * the buffer (`ws` neither masks nor modifies what a server sends).
  */
 function sharedMessageBytes(result: object, json: string, head: string): Buffer {
-  const last = lastMessageOfResult.get(result);
+  const last = readCached<{ head: string; bytes: Buffer }>(result, LAST_MESSAGE);
   if (last?.head === head) return last.bytes;
   const headBytes = Buffer.byteLength(head);
   const bytes = Buffer.allocUnsafeSlow(headBytes + Buffer.byteLength(json) + 1);
   bytes.write(head, 0);
   bytes.write(json, headBytes);
   bytes[bytes.length - 1] = CLOSING_BRACE;
-  lastMessageOfResult.set(result, { head, bytes });
+  writeCached(result, LAST_MESSAGE, { head, bytes });
   return bytes;
 }
 

@@ -1,5 +1,6 @@
 import { BoundedQueue } from '../events/bounded-queue.ts';
 import { LruMap } from '../lru-map.ts';
+import { cached } from '../object-cache.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent } from './log-record.ts';
 
@@ -33,16 +34,12 @@ const OVERFLOWED = Symbol('overflowed');
 
 type BatchEvent = Extract<LogEvent, { type: 'batch' }>;
 
-/** One chunk per run of live batches and source key, shared by every subscriber that takes that run (never mutated). */
-const sharedChunks = new WeakMap<BatchEvent, LruMap<string, SequenceChunk<unknown>>>();
+/** One chunk per run of live batches and source key, shared by every subscriber that takes that run (never mutated), cached on the run's first batch. */
+const SHARED_CHUNKS = Symbol('shared chunks of runs from this batch');
 const MAX_SHARED_RUNS_PER_BATCH = 16;
-const batchIds = new WeakMap<BatchEvent, number>();
+const BATCH_ID = Symbol('batch id');
 let nextBatchId = 0;
-const batchId = (event: BatchEvent) => {
-  let id = batchIds.get(event);
-  if (id === undefined) batchIds.set(event, (id = ++nextBatchId));
-  return id;
-};
+const batchId = (event: BatchEvent) => cached(event, BATCH_ID, () => ++nextBatchId);
 
 function sharedChunk<T extends { seq: number }>(run: BatchEvent[], source: SequenceSource<T>): SequenceChunk<T> {
   const lastSeq = run[run.length - 1].toSeq;
@@ -51,11 +48,11 @@ function sharedChunk<T extends { seq: number }>(run: BatchEvent[], source: Seque
   // Subscribers that fell behind by different amounts take different runs from the same first batch. Only the
   // runs taken most recently are kept (with their results and JSON, as long as that batch is queued anywhere):
   // subscribers resuming together take the same ones, and memory stays a small multiple of the batch.
-  let byKey = sharedChunks.get(run[0]);
-  if (!byKey) sharedChunks.set(run[0], (byKey = new LruMap(MAX_SHARED_RUNS_PER_BATCH)));
+  const byKey = cached(run[0], SHARED_CHUNKS, () => new LruMap<string, SequenceChunk<unknown>>(MAX_SHARED_RUNS_PER_BATCH));
   const key = `${source.shareKey}\u0000${batchId(run[run.length - 1])}`;
   let chunk = byKey.get(key) as SequenceChunk<T> | undefined;
-  if (!chunk) byKey.set(key, (chunk = Object.freeze({ items: items(), lastSeq, done: false })));
+  // Not frozen: its consumers cache what they compute from it on it (see object-cache.ts).
+  if (!chunk) byKey.set(key, (chunk = { items: items(), lastSeq, done: false }));
   return chunk;
 }
 

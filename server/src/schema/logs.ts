@@ -6,6 +6,7 @@ import { metricNames, readLogs, readMetricSeries } from '../logs/log-store.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { builder } from './builder.ts';
 import { LogLevelEnum, LogStreamEnum } from './enums.ts';
+import { readCached, writeCached } from '../object-cache.ts';
 
 const LogLineRef = builder.objectRef<LogRecord>('LogLine').implement({
   description: 'One line of a job, numbered from 1 in the order it was read.',
@@ -83,15 +84,15 @@ const checkSeq = (name: string, value: number | null | undefined) => {
   return value ?? 0;
 };
 
-/** A shared chunk (see followSequence) makes a shared batch, whose result the subscriptions can share. */
-const sharedBatches = new WeakMap<object, Batch<unknown>>();
+/** A shared chunk (see followSequence) makes a shared batch, cached on the chunk, whose result the subscriptions can share. */
+const SHARED_BATCH = Symbol('batch of a shared chunk');
 
 /** The chunks as batches of the job (a shared chunk gives a shared batch); return() reaches the chunks at once. */
 function batches<T extends { seq: number }>(jobId: string, chunks: AsyncGenerator<{ items: T[]; lastSeq: number; done: boolean }>): AsyncGenerator<Batch<T>> {
   return mapIterator(chunks, (chunk) => {
     if (!chunk.items.length && !chunk.done) return SKIP;
-    let batch = sharedBatches.get(chunk) as Batch<T> | undefined;
-    if (!batch || batch.jobId !== jobId) sharedBatches.set(chunk, (batch = { jobId, ...chunk }));
+    let batch = readCached<Batch<T>>(chunk, SHARED_BATCH);
+    if (!batch || batch.jobId !== jobId) writeCached(chunk, SHARED_BATCH, (batch = { jobId, ...chunk }));
     return batch;
   });
 }
