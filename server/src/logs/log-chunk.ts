@@ -12,7 +12,7 @@ export interface LogChunk {
   lines: number;
   /** A bit per level present ({@link LEVEL_BITS}): a level filter skips chunks without those levels. */
   levels: number;
-  /** The chunk's text (decoded from `bytes` when read: only the embedded database takes it as a string). */
+  /** The chunk's text (decoded from `bytes` when first read: only the embedded database takes it as a string). */
   readonly data: string;
   /** The lines as UTF-8: written to the .log file and sent to PostgreSQL as they are. */
   bytes: Buffer;
@@ -54,6 +54,7 @@ const decimalDigits = (value: number) => {
 };
 
 class EncodedChunk implements LogChunk {
+  #data: string | undefined;
   constructor(
     readonly fromSeq: number,
     readonly toSeq: number,
@@ -62,9 +63,8 @@ class EncodedChunk implements LogChunk {
     readonly bytes: Buffer,
   ) {}
 
-  /** Decoded on each read, not kept: the one reader (the embedded database's insert) holds it only while it runs. */
   get data(): string {
-    return this.bytes.toString('utf8');
+    return (this.#data ??= this.bytes.toString('utf8'));
   }
 }
 

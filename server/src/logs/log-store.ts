@@ -114,11 +114,11 @@ export interface LogBatchRows {
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
 export async function insertLogBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
+  const statements = batchStatements(jobId, rows, position, db.pool !== undefined);
   // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
   // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
   const jobGone = () => new Error(`job ${jobId} no longer exists: its lines and metrics were not stored`);
   if (db.pool) {
-    const statements = batchStatements(jobId, rows, position, true);
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
@@ -137,17 +137,13 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
   }
   if (db.pglite) {
     await db.pglite.transaction(async (tx) => {
-      // Built here, and each let go once it has run: the chunks' texts are strings for PGlite, and kept for the
-      // whole transaction, while other work ran between its statements, they outlived young-generation collections.
-      const pending = batchStatements(jobId, rows, position, false);
       let updated: number | undefined;
-      for (let statement = pending.shift(); statement; statement = pending.shift()) updated = (await tx.query(statement[0], statement[1])).affectedRows;
+      for (const [sql, params] of statements) updated = (await tx.query(sql, params)).affectedRows;
       if (updated !== 1) throw jobGone();
     });
     return;
   }
   // Only stand-ins for the database get here (a Database has a pool or PGlite).
-  const statements = batchStatements(jobId, rows, position, false);
   await db.prisma.$transaction(statements.map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 
