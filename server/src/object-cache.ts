@@ -11,8 +11,9 @@ export function readCached<T>(owner: object, key: symbol): T | undefined {
   return (owner as Record<symbol, T | undefined>)[key];
 }
 
+/** Caches `value` on `owner`; a frozen or sealed object caches nothing (its readers compute again). */
 export function writeCached<T>(owner: object, key: symbol, value: T): void {
-  Object.defineProperty(owner, key, { value, writable: true, configurable: true, enumerable: false });
+  if (Object.isExtensible(owner) || Object.hasOwn(owner, key)) Reflect.defineProperty(owner, key, { value, writable: true, configurable: true, enumerable: false });
 }
 
 /** The value cached on `owner` under `key`, computed and cached by `compute` the first time. */

@@ -34,4 +34,12 @@ describe('values cached on an object', () => {
     cached(x, OTHER, () => 'x other');
     expect([readCached(x, KEY), readCached(y, KEY), readCached(x, OTHER), readCached(y, OTHER)]).toEqual(['x', 'y', 'x other', undefined]);
   });
+
+  it('caches nothing on a frozen object, and still gives the computed value', () => {
+    const frozen = Object.freeze({ a: 1 });
+    let calls = 0;
+    expect(cached(frozen, KEY, () => ++calls)).toBe(1);
+    expect(cached(frozen, KEY, () => ++calls)).toBe(2);
+    expect(readCached(frozen, KEY)).toBeUndefined();
+  });
 });
