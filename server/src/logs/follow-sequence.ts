@@ -26,6 +26,11 @@ export interface SequenceChunk<T> {
 }
 
 const PAGE = 2_000;
+/**
+ * The most items of a page read from storage in one chunk (one message): replaying a long history in 2,000-line
+ * messages made every one a large object for V8, promoted at once to the old generation.
+ */
+const MAX_HISTORY_CHUNK = 500;
 /** The most items a subscriber that is behind gets in one chunk of merged live batches. */
 const MAX_MERGED = 5_000;
 
@@ -112,9 +117,10 @@ async function* follow<T extends { seq: number }>(
     for (;;) {
       const page = await source.readAfter(last, PAGE);
       const items = page.items.filter((r) => r.seq <= upTo);
-      if (items.length) {
-        last = items[items.length - 1].seq;
-        yield { items, lastSeq: last, done: false };
+      for (let start = 0; start < items.length; start += MAX_HISTORY_CHUNK) {
+        const part = items.length <= MAX_HISTORY_CHUNK ? items : items.slice(start, start + MAX_HISTORY_CHUNK);
+        last = part[part.length - 1].seq;
+        yield { items: part, lastSeq: last, done: false };
       }
       if (!page.more || items.length < page.items.length || items.length === 0) break;
     }

@@ -236,6 +236,27 @@ describe('followSequence with a subscriber that falls behind', () => {
     expect(chunks.length).toBeLessThanOrEqual(3);
   });
 
+  it('replays a long history in chunks of at most 500 items, from afterSeq, then goes on live', async () => {
+    const log = fakeLog('job-h');
+    for (let i = 0; i < 7; i++) log.append(1_000);
+    const gen = followSequence(log.events, 'job-h', 1_234, log.source);
+    const chunks: SequenceChunk<LogRecord>[] = [];
+    for (;;) {
+      const next = await gen.next();
+      const chunk = next.value as SequenceChunk<LogRecord>;
+      chunks.push(chunk);
+      if (chunk.lastSeq === 7_000) break;
+    }
+    log.append(10);
+    log.end();
+    chunks.push(...(await drain(gen)));
+    expect(chunks.flatMap((c) => c.items.map((r) => r.seq))).toEqual(range(7_010 - 1_234).map((i) => 1_234 + i));
+    expect(Math.max(...chunks.map((c) => c.items.length))).toBeLessThanOrEqual(500);
+    // Each chunk's resume point is its last item.
+    for (const c of chunks) if (c.items.length) expect(c.lastSeq).toBe(c.items.at(-1)!.seq);
+    expect(chunks.at(-1)).toMatchObject({ done: true, lastSeq: 7_010 });
+  });
+
   it("merges waiting batches only up to a message's size", async () => {
     const log = fakeLog('job-d');
     const gen = followSequence(log.events, 'job-d', 0, log.source, { maxQueuedBatches: 64 });
