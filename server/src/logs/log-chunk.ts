@@ -1,5 +1,6 @@
 import type { LogLevel } from './classify-level.ts';
 import type { LogRecord, LogStreamName } from './log-record.ts';
+import { isoString } from '../iso-time.ts';
 
 /**
  * Lines are stored many per database row: a chunk holds consecutive lines in the .log file's form, one per
@@ -79,10 +80,8 @@ class EncodedChunk implements LogChunk {
  */
 export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
   const chunks: LogChunk[] = [];
-  const lineBytes: number[] = new Array(records.length);
+  const seqDigits: number[] = new Array(records.length);
   const textBytes: number[] = new Array(records.length);
-  let lastTime: Date | undefined;
-  let isoLength = 0;
   let start = 0;
   let size = 0;
   let levels = 0;
@@ -91,43 +90,34 @@ export function encodeChunks(records: readonly LogRecord[]): LogChunk[] {
     if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`a log line's seq must be a non-negative integer, got ${r.seq}`);
     const field = STREAM_LEVEL_FIELDS[r.stream]?.[r.level];
     if (!field) throw new RangeError(`unknown stream or level: ${r.stream} ${r.level}`);
-    if (r.time !== lastTime) {
-      lastTime = r.time;
-      isoLength = r.time.toISOString().length;
-    }
+    seqDigits[i] = decimalDigits(r.seq);
     textBytes[i] = Buffer.byteLength(r.text);
-    lineBytes[i] = decimalDigits(r.seq) + 1 + isoLength + field.length + textBytes[i] + 1;
-    if (i > start && (i - start === CHUNK_LINES || size + lineBytes[i] > CHUNK_MAX_BYTES)) {
-      chunks.push(writeChunk(records, start, i, size, levels, textBytes));
+    const lineBytes = seqDigits[i] + 1 + isoString(r.time).length + field.length + textBytes[i] + 1;
+    if (i > start && (i - start === CHUNK_LINES || size + lineBytes > CHUNK_MAX_BYTES)) {
+      chunks.push(writeChunk(records, start, i, size, levels, seqDigits, textBytes));
       start = i;
       size = 0;
       levels = 0;
     }
-    size += lineBytes[i];
+    size += lineBytes;
     levels |= LEVEL_BITS[r.level];
   }
-  if (start < records.length) chunks.push(writeChunk(records, start, records.length, size, levels, textBytes));
+  if (start < records.length) chunks.push(writeChunk(records, start, records.length, size, levels, seqDigits, textBytes));
   return chunks;
 }
 
-/** Writes records [start, end) into one buffer of `size` bytes (measured by {@link encodeChunks}). */
-function writeChunk(records: readonly LogRecord[], start: number, end: number, size: number, levels: number, textBytes: readonly number[]): LogChunk {
+/** Writes records [start, end) into one buffer of `size` bytes, as {@link encodeChunks} measured them. */
+function writeChunk(records: readonly LogRecord[], start: number, end: number, size: number, levels: number, seqDigits: readonly number[], textBytes: readonly number[]): LogChunk {
   const bytes = Buffer.allocUnsafeSlow(size);
   let at = 0;
-  let lastTime: Date | undefined;
-  let iso = Buffer.alloc(0);
   for (let i = start; i < end; i++) {
     const r = records[i];
-    const digits = decimalDigits(r.seq);
+    const digits = seqDigits[i];
     for (let d = digits - 1, rest = r.seq; d >= 0; d--, rest = Math.floor(rest / 10)) bytes[at + d] = DIGIT_ZERO + (rest % 10);
     at += digits;
     bytes[at++] = TAB;
-    if (r.time !== lastTime) {
-      lastTime = r.time;
-      iso = Buffer.from(r.time.toISOString());
-    }
-    bytes.set(iso, at);
-    at += iso.length;
+    // An ISO time is ASCII: one byte a character.
+    at += bytes.write(isoString(r.time), at, 'latin1');
     const field = STREAM_LEVEL_FIELDS[r.stream][r.level];
     bytes.set(field, at);
     at += field.length;

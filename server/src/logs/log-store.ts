@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { isoString } from '../iso-time.ts';
 import type { LogLevel } from './classify-level.ts';
 import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
@@ -46,20 +47,8 @@ const UPDATE_POSITION = `UPDATE "Job" SET "lastSeq" = $2, "logOffset" = $3,
 const numberArray = (values: readonly (number | null)[]) => `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
 const QUOTED = /["\\]/g;
 const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(QUOTED, '\\$&')}"`).join(',')}}`;
-/** ISO times (no character of them needs quoting), each distinct Date converted once. */
-function timeArray(times: readonly Date[]): string {
-  let last: Date | undefined;
-  let iso = '';
-  return `{${times
-    .map((time) => {
-      if (time !== last) {
-        last = time;
-        iso = time.toISOString();
-      }
-      return iso;
-    })
-    .join(',')}}`;
-}
+/** ISO times (no character of them needs quoting). */
+const timeArray = (times: readonly Date[]) => `{${times.map(isoString).join(',')}}`;
 
 /**
  * The statements of one batch as SQL and parameters (array parameters: one statement per table, whatever

@@ -1,6 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind } from 'graphql';
 import type { Context } from '../context.ts';
+import { isoString } from '../iso-time.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -16,14 +17,6 @@ export const builder = new SchemaBuilder<{
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
-
-/** The lines of one log batch share one Date: the last one serialised is remembered (with its value, Dates being mutable). */
-let lastDate: { date: Date; time: number; iso: string } | undefined;
-const isoString = (date: Date) => {
-  const time = date.getTime();
-  if (lastDate?.date !== date || lastDate.time !== time) lastDate = { date, time, iso: date.toISOString() };
-  return lastDate.iso;
-};
 
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp in UTC.',
