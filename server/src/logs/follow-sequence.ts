@@ -2,7 +2,7 @@ import { BoundedQueue } from '../events/bounded-queue.ts';
 import { LruMap } from '../lru-map.ts';
 import { cached } from '../object-cache.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent } from './log-record.ts';
+import { logTopic, MAX_MESSAGE_JSON_BYTES, MAX_MESSAGE_LINES, type LogEvent } from './log-record.ts';
 
 export interface SequenceSource<T extends { seq: number }> {
   /** Items of the job with seq > afterSeq, ascending, about `limit` (persisted and still pending merged); `more` if there may be more. */
@@ -30,7 +30,7 @@ const PAGE = 2_000;
  * The most items of a page read from storage in one chunk (one message): replaying a long history in 2,000-line
  * messages made every one a large object for V8, promoted at once to the old generation.
  */
-const MAX_HISTORY_CHUNK = 500;
+const MAX_HISTORY_CHUNK = MAX_MESSAGE_LINES;
 /** The most items a subscriber that is behind gets in one chunk of merged live batches. */
 const MAX_MERGED = 5_000;
 

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { classifyLevel } from './classify-level.ts';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.ts';
-import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
+import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, MAX_MESSAGE_LINES, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import { alertLines, encodeChunks } from './log-chunk.ts';
 import { insertLogBatch, readLogs } from './log-store.ts';
@@ -50,7 +50,7 @@ const RESTORE_PAGE_LINES = 10_000;
  * A large read is published and queued in pieces of at most this many lines (it divides both batch maxima, so
  * transactions take pieces whole) and at most {@link MAX_MESSAGE_JSON_BYTES} as a subscriber's JSON.
  */
-const PIECE_LINES = 500;
+const PIECE_LINES = MAX_MESSAGE_LINES;
 
 /** [start, end) and JSON size of each piece of `records` (at least one line each). */
 function* pieces(records: readonly LogRecord[]): Generator<[start: number, end: number, jsonBytes: number]> {

@@ -41,6 +41,8 @@ export interface LogBatchEvent {
  * messages' JSON was most of the server's memory growth.
  */
 export const MAX_MESSAGE_JSON_BYTES = 96 * 1024;
+/** And at most this many items (live pieces, history pages). */
+export const MAX_MESSAGE_LINES = 500;
 /** A line's JSON besides its text: `{"seq":…,"stream":"STDOUT","level":"WARNING","text":"…","time":"…"}`. */
 const LINE_JSON_OVERHEAD = 96;
 export const estimatedJsonBytes = (record: LogRecord) => record.text.length + LINE_JSON_OVERHEAD;
