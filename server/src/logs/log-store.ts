@@ -1,7 +1,9 @@
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database } from '../db/database.ts';
 import { isoString } from '../iso-time.ts';
 import type { LogLevel } from './classify-level.ts';
-import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
+import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
+import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, encodeChunks, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
 export interface BatchPosition {
@@ -94,26 +96,31 @@ export interface LogBatchRows {
   metrics: readonly MetricRecord[];
 }
 
+const jobGone = (jobId: string) => new Error(`job ${jobId} no longer exists: its lines and metrics were not stored`);
+
 /**
  * Persists one batch of lines (as chunks, see log-chunk.ts, and alert lines) and metrics and the job's resume
- * position in one transaction. Re-inserting a batch is harmless: chunks are keyed by (job, last seq), alert lines
- * by (job, seq), metrics by (job, seq, name).
+ * position in one transaction. The job's row is locked and its stored position read first: only the part of the
+ * batch after it is written ({@link notStoredPart}), so that a batch retried after a lost reply, or written twice by
+ * two writers of one job (a replica that lost its claim and the one that took it), is stored once.
  *
  * The statements go straight to the driver (pg pool or PGlite) when there is one: through Prisma, the
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
 export async function insertLogBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
-  const statements = batchStatements(jobId, rows, position, db.pool !== undefined);
+  if (db.pglite && !db.pool) return insertEmbedded(db.pglite, jobId, rows, position);
   // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
   // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
-  const jobGone = () => new Error(`job ${jobId} no longer exists: its lines and metrics were not stored`);
   if (db.pool) {
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
-      let updated: number | null = null;
-      for (const [sql, params] of statements) updated = (await client.query(sql, params)).rowCount;
-      if (updated !== 1) throw jobGone();
+      const stored = await client.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
+      if (stored.rowCount !== 1) throw jobGone(jobId);
+      const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
+      let updated: number | null = 1;
+      if (rest) for (const [sql, params] of batchStatements(jobId, rest, position, true)) updated = (await client.query(sql, params)).rowCount;
+      if (updated !== 1) throw jobGone(jobId);
       await client.query('COMMIT');
       client.release();
     } catch (error) {
@@ -124,16 +131,70 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
     }
     return;
   }
-  if (db.pglite) {
-    await db.pglite.transaction(async (tx) => {
-      let updated: number | undefined;
-      for (const [sql, params] of statements) updated = (await tx.query(sql, params)).affectedRows;
-      if (updated !== 1) throw jobGone();
-    });
-    return;
-  }
   // Only stand-ins for the database get here (a Database has a pool or PGlite).
-  await db.prisma.$transaction(statements.map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
+  await db.prisma.$transaction(batchStatements(jobId, rows, position, false).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
+}
+
+const LOCK_POSITION = `SELECT "lastSeq" FROM "Job" WHERE id = $1::uuid FOR UPDATE`;
+const COPY_CHUNKS = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
+const COPY_METRICS = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
+
+const NAME_BYTES = new Map<string, Buffer>();
+/** A metric name's UTF-8 (a job prints the same few names again and again). */
+const metricNameBytes = (name: string) => {
+  let bytes = NAME_BYTES.get(name);
+  if (bytes === undefined) {
+    if (NAME_BYTES.size >= 1_000) NAME_BYTES.clear();
+    NAME_BYTES.set(name, (bytes = Buffer.from(name)));
+  }
+  return bytes;
+};
+
+/**
+ * What PGlite reads `/dev/blob` from. It only calls `arrayBuffer()` on the Blob it is given: a real Blob would copy the
+ * rows twice more (into the Blob, then out of it), outside the JavaScript heap.
+ */
+const blobOf = (bytes: Buffer<ArrayBuffer>) => {
+  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return { arrayBuffer: async () => buffer } as unknown as Blob;
+};
+
+/**
+ * {@link insertLogBatch} on the embedded database: the chunks and metric points go in by binary COPY (see
+ * copy-binary.ts), which cannot skip rows that exist; {@link notStoredPart} leaves none.
+ */
+async function insertEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
+  await pglite.transaction(async (tx) => {
+    const stored = await tx.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
+    if (stored.rows.length !== 1) throw jobGone(jobId);
+    const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
+    if (!rest) return;
+    if (rest.chunks.length) await tx.query(COPY_CHUNKS, [], { blob: blobOf(copyChunkRows(jobId, rest.chunks)) });
+    if (rest.metrics.length) await tx.query(COPY_METRICS, [], { blob: blobOf(copyMetricRows(jobId, rest.metrics, metricNameBytes)) });
+    let updated: number | undefined;
+    for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position, false)) updated = (await tx.query(sql, params)).affectedRows;
+    if (updated !== 1) throw jobGone(jobId);
+  });
+}
+
+/**
+ * What of a batch is not stored yet, given the job's stored position (everything up to it is stored and nothing
+ * after it: the rows and the position are written in one transaction): all of it, except for a batch retried after
+ * a commit whose outcome was unknown, or written by a second writer of the job. A chunk that straddles the position
+ * is cut at it (chunks never overlap, so that counting lines needs no lookup). Null when the whole batch is
+ * stored: then neither its rows nor its position are written again (a stale writer must not move the position
+ * back).
+ */
+function notStoredPart(rows: LogBatchRows, position: BatchPosition, storedSeq: number): LogBatchRows | null {
+  if (position.lastSeq <= storedSeq) return null;
+  const firstSeq = Math.min(rows.chunks[0]?.fromSeq ?? Infinity, rows.metrics[0]?.seq ?? Infinity, rows.alerts[0]?.seq ?? Infinity);
+  if (firstSeq > storedSeq) return rows;
+  const chunks: LogChunk[] = [];
+  for (const chunk of rows.chunks) {
+    if (chunk.fromSeq > storedSeq) chunks.push(chunk);
+    else if (chunk.toSeq > storedSeq) chunks.push(...encodeChunks(decodeChunk(chunk.data, { afterSeq: storedSeq })));
+  }
+  return { chunks, alerts: rows.alerts.filter((l) => l.seq > storedSeq), metrics: rows.metrics.filter((m) => m.seq > storedSeq) };
 }
 
 /** Rows of a read-only statement, through the driver when there is one (as insertLogBatch). */

@@ -122,7 +122,7 @@ describe('log storage in chunks (readLogs and the logs query)', () => {
   });
 });
 
-describe('insertLogBatch and a job that is gone', () => {
+describe('insertLogBatch: a job that is gone, a batch stored twice', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
@@ -144,6 +144,34 @@ describe('insertLogBatch and a job that is gone', () => {
     await expect(insertLogBatch(db, missing, { chunks: [], alerts: [], metrics: rows.metrics }, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow(`job ${missing} no longer exists`);
     expect(await countLogLines(db, missing)).toBe(0);
     expect(await db.prisma.metricPoint.count({ where: { jobId: missing } })).toBe(0);
+  });
+
+  it('stores a batch that overlaps what is stored once: the stored part is skipped, a straddling chunk cut, a stale batch ignored', async () => {
+    const { db } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    const all = batch(3_500);
+    const lines = makeLines(3_500);
+    // Lines 1..1,800 are stored (chunks 1..1,000 and 1,001..1,800), then a retry holds 1..3,500 (chunks 1..1,000,
+    // 1,001..2,000, ...): its first chunk is stored, its second straddles the stored position.
+    const firstPart = lines.slice(0, 1_800);
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(firstPart), alerts: alertLines(firstPart), metrics: all.metrics.slice(0, 1_800) }, { lastSeq: 1_800, logOffset: 10 });
+    expect(all.chunks.map((c) => [c.fromSeq, c.toSeq]).slice(0, 2)).toEqual([
+      [1, 1_000],
+      [1_001, 2_000],
+    ]);
+    await insertLogBatch(db, jobId, all, { lastSeq: 3_500, logOffset: 20 });
+    // A stale writer's batch, wholly stored, must not move the position back.
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(firstPart), alerts: alertLines(firstPart), metrics: [] }, { lastSeq: 1_800, logOffset: 10 });
+
+    const chunks = await db.prisma.logChunk.findMany({ where: { jobId }, orderBy: { toSeq: 'asc' } });
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i].fromSeq).toBe(chunks[i - 1].toSeq + 1);
+    expect(chunks.flatMap((c) => decodeChunk(c.data))).toEqual(lines);
+    expect(await countLogLines(db, jobId)).toBe(3_500);
+    expect(await readLogs(db, jobId, { limit: 10_000 })).toEqual(lines);
+    const points = await db.prisma.metricPoint.findMany({ where: { jobId }, orderBy: { seq: 'asc' }, select: { seq: true } });
+    expect(points.map((p) => p.seq)).toEqual(lines.map((l) => l.seq));
+    expect(await db.prisma.logAlertLine.count({ where: { jobId } })).toBe(alertLines(lines).length);
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { lastSeq: true, logOffset: true } })).toEqual({ lastSeq: 3_500, logOffset: 20n });
   });
 
   it("deletes a job's chunks and metric points with the job", async () => {
