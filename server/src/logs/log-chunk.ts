@@ -128,6 +128,34 @@ function writeChunk(records: readonly LogRecord[], start: number, end: number, s
   return new EncodedChunk(records[start].seq, records[end - 1].seq, end - start, levels, bytes);
 }
 
+/**
+ * Joins consecutive chunks (in seq order) whose lines and bytes fit one chunk, as {@link encodeChunks} would have
+ * made them: a job that prints slowly gets a chunk per read, and a transaction stores them as a few.
+ */
+export function mergeChunks(chunks: readonly LogChunk[]): LogChunk[] {
+  const out: LogChunk[] = [];
+  for (let start = 0; start < chunks.length; ) {
+    let end = start + 1;
+    let lines = chunks[start].lines;
+    let bytes = chunks[start].bytes.length;
+    while (end < chunks.length && lines + chunks[end].lines <= CHUNK_LINES && bytes + chunks[end].bytes.length <= CHUNK_MAX_BYTES) {
+      lines += chunks[end].lines;
+      bytes += chunks[end].bytes.length;
+      end++;
+    }
+    if (end === start + 1) out.push(chunks[start]);
+    else {
+      const run = chunks.slice(start, end);
+      const joined = Buffer.allocUnsafeSlow(bytes);
+      let at = 0;
+      for (const c of run) at += c.bytes.copy(joined, at);
+      out.push(new EncodedChunk(run[0].fromSeq, run[run.length - 1].toSeq, lines, run.reduce((mask, c) => mask | c.levels, 0), joined));
+    }
+    start = end;
+  }
+  return out;
+}
+
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**

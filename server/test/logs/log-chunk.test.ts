@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
-import { CHUNK_LINES, CHUNK_MAX_BYTES, decodeChunk, encodeChunks, foldCase, LEVEL_BITS, levelMask } from '../../src/logs/log-chunk.ts';
+import { CHUNK_LINES, CHUNK_MAX_BYTES, decodeChunk, encodeChunks, foldCase, LEVEL_BITS, levelMask, mergeChunks } from '../../src/logs/log-chunk.ts';
 import type { LogRecord, LogStreamName } from '../../src/logs/log-record.ts';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
@@ -76,6 +76,28 @@ describe('log chunks', () => {
       expect(chunk.levels).toBe(levelMask([...present]));
     }
     expect(chunks.flatMap((c) => decodeChunk(c.data))).toEqual(input);
+  });
+
+  it('merges consecutive chunks while they fit the limits, keeping every line, its bytes and the levels', () => {
+    // A chunk per read of 1 to 40 lines, as a job that prints slowly gives them.
+    const input = records(2_600, undefined, 7);
+    const perRead: ReturnType<typeof encodeChunks> = [];
+    for (let at = 0, size = 1; at < input.length; at += size, size = (size * 7) % 41 || 1) perRead.push(...encodeChunks(input.slice(at, at + size)));
+    const merged = mergeChunks(perRead);
+    expect(merged.length).toBeLessThan(perRead.length / 10);
+    for (const c of merged) expect(c.lines <= CHUNK_LINES && c.bytes.length <= CHUNK_MAX_BYTES).toBe(true);
+    merged.forEach((c, i) => {
+      expect(c.fromSeq).toBe(i === 0 ? 7 : merged[i - 1].toSeq + 1);
+      const lines = decodeChunk(c.data);
+      expect([lines[0].seq, lines.at(-1)!.seq, lines.length]).toEqual([c.fromSeq, c.toSeq, c.lines]);
+      expect(c.levels).toBe(levelMask([...new Set(lines.map((r) => r.level))]));
+    });
+    expect(merged.flatMap((c) => decodeChunk(c.data))).toEqual(input);
+    expect(Buffer.concat(merged.map((c) => c.bytes))).toEqual(Buffer.concat(encodeChunks(input).map((c) => c.bytes)));
+    // Chunks that are full already, or one longer than the limit, stay as they are.
+    const long = encodeChunks(records(3, (seq) => (seq === 2 ? 'L'.repeat(CHUNK_MAX_BYTES) : 'short')));
+    expect(mergeChunks(long).map((c) => c.lines)).toEqual([1, 1, 1]);
+    expect(mergeChunks([])).toEqual([]);
   });
 
   it('gives each level its own bit', () => {

@@ -7,7 +7,7 @@ import { EventBus } from '../../src/events/event-bus.ts';
 import { alertLines, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
 import { insertLogBatch } from '../../src/logs/log-store.ts';
 import { JobLogPipeline } from '../../src/logs/log-pipeline.ts';
-import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent } from '../../src/logs/log-record.ts';
+import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, type LogEvent, type LogRecord } from '../../src/logs/log-record.ts';
 import { startTestServer, TEST_DATABASE, waitFor, type TestServer } from '../support/test-server.ts';
 import { getJob, logFileLines, range, startJob, trainer, useTrainer, waitForJob } from '../jobs/job-helpers.ts';
 import { readLogs } from '../../src/logs/log-store.ts';
@@ -82,6 +82,36 @@ describe('JobLogPipeline', () => {
     expect(file.map((l) => l.seq)).toEqual(range(101));
     expect(file.map((l) => l.text)).toEqual(range(101).map((i) => `line ${i}`));
     expect(state.logOffset).toBe((await readFile(logPath)).length);
+  });
+
+  it('gives readers the lines and metrics not yet persisted, after a seq, as they were ingested', async () => {
+    const { db, rows, state } = fakeDatabase();
+    const events = new EventBus();
+    const published: LogRecord[] = [];
+    events.subscribe(logTopic('job'), (message) => {
+      const event = message.payload as LogEvent;
+      if (event.type === 'batch') published.push(...event.lines);
+    });
+    const p = pipeline(db, path.join(dir, 'logs', 'pending.log'), events);
+    await p.open();
+    state.failuresLeft = 1_000;
+    const texts = range(1_300).map((i) => (i % 100 === 0 ? `ERROR: step=${i} loss=0.25 ünï` : i % 7 === 0 ? `WARNING: ${'w'.repeat(i)}` : `line ${i}`));
+    p.ingest('STDOUT', texts.slice(0, 1_000).map((text) => ({ text })), 10_000, range(1_000).map((i) => i * 10));
+    p.ingest('STDERR', texts.slice(1_000).map((text) => ({ text })), 3_000);
+    expect(published.map((r) => r.seq)).toEqual(range(1_300));
+    for (const afterSeq of [0, 499, 1_000, 1_299, 1_300]) {
+      const pending = p.pendingAfter(afterSeq);
+      expect(pending.lines).toEqual(published.filter((r) => r.seq > afterSeq));
+      expect(pending.metrics.map((m) => [m.seq, m.name, m.value])).toEqual(
+        range(1_300)
+          .filter((i) => i % 100 === 0 && i > afterSeq)
+          .flatMap((i) => [[i, 'loss', 0.25]]),
+      );
+    }
+    state.failuresLeft = 0;
+    await p.close({ ended: true });
+    expect(rows.size).toBe(1_300);
+    expect(p.pendingAfter(0)).toEqual({ lines: [], metrics: [] });
   });
 
   it('keeps waiting readers back while persisting fails, instead of buffering without bound', async () => {
