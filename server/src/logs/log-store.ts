@@ -1,8 +1,11 @@
+import { finished } from 'node:stream/promises';
 import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
+import pgCopy from 'pg-copy-streams';
 import type { Database } from '../db/database.ts';
 import { isoString } from '../iso-time.ts';
 import type { LogLevel } from './classify-level.ts';
-import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
+import { CHUNK_COPY_COLUMNS, copyChunkParts, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
 import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, encodeChunks, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
@@ -13,15 +16,13 @@ export interface BatchPosition {
 }
 
 /**
- * One row per chunk, each value its own parameter: a chunk's text then travels as it is, where a text[] array
- * parameter would be escaped element by element (a chunk is up to 56 KB). With `binaryText` (the pg driver), the
- * chunk's UTF-8 bytes are sent as a binary parameter, which a text column takes byte for byte: encoded once for
- * the .log file and the database alike.
+ * One row per chunk, each value its own parameter. Only for a stand-in database (the test's): on PostgreSQL and
+ * PGlite, chunks and metric points go in by binary COPY (see {@link insertLogBatch}).
  */
-function insertChunks(chunks: readonly LogChunk[], binaryText: boolean): [string, unknown[]] {
+function insertChunks(chunks: readonly LogChunk[]): [string, unknown[]] {
   const params: unknown[] = [];
   const rows = chunks.map((c) => {
-    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, binaryText ? c.bytes : c.data) - 5;
+    const at = params.push(c.fromSeq, c.toSeq, c.lines, c.levels, c.data) - 5;
     return `($1::uuid, $${at + 2}::int, $${at + 3}::int, $${at + 4}::int, $${at + 5}::int, $${at + 6}::text)`;
   });
   return [`INSERT INTO "LogChunk" ("jobId","fromSeq","toSeq","lines","levels","data") VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params];
@@ -57,11 +58,11 @@ const timeArray = (times: readonly Date[]) => `{${times.map(isoString).join(',')
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
  */
-function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosition, binaryText: boolean): [string, unknown[]][] {
+function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosition): [string, unknown[]][] {
   const { chunks, alerts, metrics } = rows;
   const statements: [string, unknown[]][] = [];
   if (chunks.length) {
-    const [sql, params] = insertChunks(chunks, binaryText);
+    const [sql, params] = insertChunks(chunks);
     statements.push([sql, [jobId, ...params]]);
   }
   if (alerts.length) {
@@ -118,9 +119,13 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
       const stored = await client.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
       if (stored.rowCount !== 1) throw jobGone(jobId);
       const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
-      let updated: number | null = 1;
-      if (rest) for (const [sql, params] of batchStatements(jobId, rest, position, true)) updated = (await client.query(sql, params)).rowCount;
-      if (updated !== 1) throw jobGone(jobId);
+      if (rest) {
+        if (rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkParts(jobId, rest.chunks));
+        if (rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, [copyMetricRows(jobId, rest.metrics, metricNameBytes)]);
+        let updated: number | null = null;
+        for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position)) updated = (await client.query(sql, params)).rowCount;
+        if (updated !== 1) throw jobGone(jobId);
+      }
       await client.query('COMMIT');
       client.release();
     } catch (error) {
@@ -132,12 +137,27 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
     return;
   }
   // Only stand-ins for the database get here (a Database has a pool or PGlite).
-  await db.prisma.$transaction(batchStatements(jobId, rows, position, false).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
+  await db.prisma.$transaction(batchStatements(jobId, rows, position).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 
 const LOCK_POSITION = `SELECT "lastSeq" FROM "Job" WHERE id = $1::uuid FOR UPDATE`;
 const COPY_CHUNKS = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
 const COPY_METRICS = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
+const COPY_CHUNKS_FROM_STDIN = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)`;
+const COPY_METRICS_FROM_STDIN = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)`;
+
+/**
+ * Sends rows in binary COPY format to PostgreSQL, a CopyData message per part: a chunk's bytes go to the socket as
+ * they are. As query parameters, a batch's chunks were copied into the driver's message buffer, which grows by half
+ * again each time it is full: about four times the batch in short-lived buffers outside the heap (560 MB per
+ * million lines), which only a collection frees.
+ */
+async function copyInto(client: pg.PoolClient, sql: string, parts: readonly Buffer[]): Promise<void> {
+  const stream = client.query(pgCopy.from(sql));
+  for (const part of parts) stream.write(part);
+  stream.end();
+  await finished(stream);
+}
 
 const NAME_BYTES = new Map<string, Buffer>();
 /** A metric name's UTF-8 (a job prints the same few names again and again). */
@@ -172,7 +192,7 @@ async function insertEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows,
     if (rest.chunks.length) await tx.query(COPY_CHUNKS, [], { blob: blobOf(copyChunkRows(jobId, rest.chunks)) });
     if (rest.metrics.length) await tx.query(COPY_METRICS, [], { blob: blobOf(copyMetricRows(jobId, rest.metrics, metricNameBytes)) });
     let updated: number | undefined;
-    for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position, false)) updated = (await tx.query(sql, params)).affectedRows;
+    for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position)) updated = (await tx.query(sql, params)).affectedRows;
     if (updated !== 1) throw jobGone(jobId);
   });
 }

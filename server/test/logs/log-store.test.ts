@@ -174,6 +174,23 @@ describe('insertLogBatch: a job that is gone, a batch stored twice', () => {
     expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { lastSeq: true, logOffset: true } })).toEqual({ lastSeq: 3_500, logOffset: 20n });
   });
 
+  it('stores nothing of a batch the database refuses part of, and takes the next one', async () => {
+    const { db } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    const good = batch(1_200);
+    // A chunk whose bytes are not UTF-8 (the pipeline never makes one): the database refuses its row mid-COPY.
+    const bad = { ...good.chunks[1], bytes: Buffer.from([0x31, 0x09, 0xff, 0xfe, 0x0a]), data: '1\t\uFFFD\n' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(insertLogBatch(db, jobId, { ...good, chunks: [good.chunks[0], bad] }, { lastSeq: 1_200, logOffset: 0 })).rejects.toThrow();
+    }
+    expect(await countLogLines(db, jobId)).toBe(0);
+    expect(await db.prisma.metricPoint.count({ where: { jobId } })).toBe(0);
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).lastSeq).toBe(0);
+    await insertLogBatch(db, jobId, good, { lastSeq: 1_200, logOffset: 0 });
+    expect(await readLogs(db, jobId, { limit: 2_000 })).toEqual(makeLines(1_200));
+    expect(await db.prisma.metricPoint.count({ where: { jobId } })).toBe(1_200);
+  });
+
   it("deletes a job's chunks and metric points with the job", async () => {
     const { db } = server.app.services;
     const [kept, deleted] = await Promise.all([0, 1].map(async () => (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id));
