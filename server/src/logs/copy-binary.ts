@@ -12,7 +12,9 @@ import type { MetricRecord } from './log-record.ts';
  * in as they are: as a query parameter, each chunk was first decoded to a JavaScript string, which PGlite then
  * encoded again (about 100 MB of short-lived strings per million lines, much of it surviving into the old
  * generation while the transaction ran). On PostgreSQL (`COPY ... FROM STDIN`, pg-copy-streams) the rows go out
- * as one message the size of the batch, where the driver's message buffer for the parameters grew to it by steps.
+ * as one message the size of the batch, where the driver's message buffer for the parameters grew to it by steps
+ * (the batch in several messages would be cheaper still, but pg-copy-streams 7 then throws from a socket event
+ * when the server refuses the COPY before all are sent: brianc/node-pg-copy-streams#171).
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -81,47 +83,22 @@ class CopyWriter {
 /** Columns of {@link copyChunkRows}, in order. */
 export const CHUNK_COPY_COLUMNS = '"jobId","fromSeq","toSeq","lines","levels","data"';
 
-/** Bytes of a chunk row before its text: field count, uuid, four int4 and the text's length. */
-const CHUNK_ROW_HEAD_BYTES = 2 + (4 + 16) + 4 * (4 + 4) + 4;
-
-/**
- * `LogChunk` rows of one job (uuid, four int4 and the chunk's UTF-8 bytes as the text) as parts to send one after
- * the other: the header and each row's fields before its text in one buffer, then the chunk's own bytes (not
- * copied), and so on, the trailer last.
- */
-export function copyChunkParts(jobId: string, chunks: readonly LogChunk[]): Buffer[] {
-  const job = uuidBytes(jobId);
-  const heads = Buffer.allocUnsafe(HEADER_BYTES + chunks.length * CHUNK_ROW_HEAD_BYTES + TRAILER_BYTES);
-  const parts: Buffer[] = [];
-  let at = SIGNATURE.copy(heads, 0);
-  at = heads.writeInt32BE(0, at);
-  at = heads.writeInt32BE(0, at);
-  let partStart = 0;
-  for (const c of chunks) {
-    at = heads.writeInt16BE(6, at);
-    at = heads.writeInt32BE(16, at);
-    at += job.copy(heads, at);
-    for (const value of [int32(c.fromSeq, 'a chunk seq'), int32(c.toSeq, 'a chunk seq'), c.lines, c.levels]) {
-      at = heads.writeInt32BE(4, at);
-      at = heads.writeInt32BE(value, at);
-    }
-    at = heads.writeInt32BE(c.bytes.length, at);
-    parts.push(heads.subarray(partStart, at), c.bytes);
-    partStart = at;
-  }
-  at = heads.writeInt16BE(-1, at);
-  parts.push(heads.subarray(partStart, at));
-  if (at !== heads.length) throw new Error(`binary COPY encoding wrote ${at} of ${heads.length} bytes`);
-  return parts;
-}
-
-/** {@link copyChunkParts} in one buffer of its own. */
+/** `LogChunk` rows of one job: uuid, four int4 and the chunk's UTF-8 bytes as the text. */
 export function copyChunkRows(jobId: string, chunks: readonly LogChunk[]): Buffer<ArrayBuffer> {
-  const parts = copyChunkParts(jobId, chunks);
-  const out = Buffer.allocUnsafeSlow(parts.reduce((total, p) => total + p.length, 0));
-  let at = 0;
-  for (const part of parts) at += part.copy(out, at);
-  return out;
+  const job = uuidBytes(jobId);
+  let bytes = 0;
+  for (const c of chunks) bytes += 2 + (4 + 16) + 4 * (4 + 4) + 4 + c.bytes.length;
+  const out = new CopyWriter(bytes);
+  for (const c of chunks) {
+    out.row(6);
+    out.bytes(job);
+    out.int4(int32(c.fromSeq, 'a chunk seq'));
+    out.int4(int32(c.toSeq, 'a chunk seq'));
+    out.int4(c.lines);
+    out.int4(c.levels);
+    out.bytes(c.bytes);
+  }
+  return out.end();
 }
 
 /** Columns of {@link copyMetricRows}, in order. */

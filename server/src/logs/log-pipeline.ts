@@ -316,16 +316,31 @@ export class JobLogPipeline {
     this.#scheduleFlush();
   }
 
-  /** Lines not yet persisted with seq > afterSeq (readers merge them with the database). */
-  pendingAfter(afterSeq: number): { lines: LogRecord[]; metrics: MetricRecord[] } {
+  /**
+   * The first `limit` lines not yet persisted with seq > afterSeq that `keep` accepts (readers merge them with the
+   * database's). Only the chunks needed are decoded.
+   */
+  pendingLinesAfter(afterSeq: number, limit = Number.MAX_SAFE_INTEGER, keep?: (line: LogRecord) => boolean): LogRecord[] {
     const lines: LogRecord[] = [];
-    const metrics: MetricRecord[] = [];
     for (const batch of this.#pending) {
       if (batch.lastSeq <= afterSeq) continue;
-      for (const chunk of batch.chunks) if (chunk.toSeq > afterSeq) lines.push(...decodeChunk(chunk.data, { afterSeq }));
-      for (const m of batch.metrics) if (m.seq > afterSeq) metrics.push(m);
+      for (const chunk of batch.chunks) {
+        if (chunk.toSeq <= afterSeq) continue;
+        for (const line of decodeChunk(chunk.data, { afterSeq })) {
+          if (keep && !keep(line)) continue;
+          lines.push(line);
+          if (lines.length >= limit) return lines;
+        }
+      }
     }
-    return { lines, metrics };
+    return lines;
+  }
+
+  /** Metric points not yet persisted with seq > afterSeq. */
+  pendingMetricsAfter(afterSeq: number): MetricRecord[] {
+    const metrics: MetricRecord[] = [];
+    for (const batch of this.#pending) if (batch.lastSeq > afterSeq) for (const m of batch.metrics) if (m.seq > afterSeq) metrics.push(m);
+    return metrics;
   }
 
   /** Resolves when the pipeline can take more lines: the reader of the job's files waits here. */

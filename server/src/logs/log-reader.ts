@@ -35,7 +35,7 @@ export function logSource(services: Services, jobId: string, levels?: LogLevel[]
   const keep = (r: LogRecord) => !wanted || wanted.has(r.level);
   return {
     async readAfter(afterSeq, limit) {
-      const pending = (services.jobs.pipeline(jobId)?.pendingAfter(afterSeq).lines ?? []).filter(keep);
+      const pending = services.jobs.pipeline(jobId)?.pendingLinesAfter(afterSeq, limit, keep) ?? [];
       const persisted = await readLogs(services.db, jobId, { afterSeq, levels, limit });
       const items = mergeAfter(pending, persisted, limit, (r) => String(r.seq));
       return { items, more: persisted.length === limit || items.length === limit };
@@ -51,7 +51,7 @@ export function metricSource(services: Services, jobId: string, names?: string[]
   const keep = (m: MetricRecord) => !wanted || wanted.has(m.name);
   return {
     async readAfter(afterSeq, limit) {
-      const pending = (services.jobs.pipeline(jobId)?.pendingAfter(afterSeq).metrics ?? []).filter(keep);
+      const pending = (services.jobs.pipeline(jobId)?.pendingMetricsAfter(afterSeq) ?? []).filter(keep);
       const persisted = await readMetricsAfter(services.db, jobId, afterSeq, limit, names);
       const merged = mergeAfter(pending, persisted, Number.MAX_SAFE_INTEGER, (m) => `${m.seq}:${m.name}`);
       if (persisted.length < limit) return { items: merged, more: false };

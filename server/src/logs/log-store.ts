@@ -5,7 +5,7 @@ import pgCopy from 'pg-copy-streams';
 import type { Database } from '../db/database.ts';
 import { isoString } from '../iso-time.ts';
 import type { LogLevel } from './classify-level.ts';
-import { CHUNK_COPY_COLUMNS, copyChunkParts, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
+import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
 import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, encodeChunks, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
@@ -109,7 +109,22 @@ const jobGone = (jobId: string) => new Error(`job ${jobId} no longer exists: its
  * array parameters of a large batch cost about twice the time, on the event loop every request shares.
  */
 export async function insertLogBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
-  if (db.pglite && !db.pool) return insertEmbedded(db.pglite, jobId, rows, position);
+  try {
+    await writeBatch(db, jobId, rows, position, 'copy');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    // A row after the stored position exists already, which COPY cannot skip: left by an older server (whose two
+    // writers of one job could move the position back), or two metric names that are one in UTF-8 (lone
+    // surrogates both become U+FFFD). The batch is written again by statements that skip such rows.
+    console.warn(`[logs] job ${jobId}: some rows of the batch up to seq ${position.lastSeq} exist already; writing it without them`);
+    await writeBatch(db, jobId, rows, position, 'insert');
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+async function writeBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition, mode: 'copy' | 'insert'): Promise<void> {
+  if (db.pglite && !db.pool) return writeEmbedded(db.pglite, jobId, rows, position, mode);
   // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
   // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
   if (db.pool) {
@@ -120,10 +135,10 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
       if (stored.rowCount !== 1) throw jobGone(jobId);
       const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
       if (rest) {
-        if (rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkParts(jobId, rest.chunks));
-        if (rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, [copyMetricRows(jobId, rest.metrics, metricNameBytes)]);
+        if (mode === 'copy' && rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkRows(jobId, rest.chunks));
+        if (mode === 'copy' && rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, copyMetricRows(jobId, rest.metrics, metricNameBytes));
         let updated: number | null = null;
-        for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position)) updated = (await client.query(sql, params)).rowCount;
+        for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await client.query(sql, params)).rowCount;
         if (updated !== 1) throw jobGone(jobId);
       }
       await client.query('COMMIT');
@@ -147,18 +162,16 @@ const COPY_CHUNKS_FROM_STDIN = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM STD
 const COPY_METRICS_FROM_STDIN = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)`;
 
 /**
- * Sends rows in binary COPY format to PostgreSQL, a CopyData message per part: a chunk's bytes go to the socket as
- * they are. As query parameters, a batch's chunks were copied into the driver's message buffer, which grows by half
- * again each time it is full: about four times the batch in short-lived buffers outside the heap (560 MB per
- * million lines), which only a collection frees.
+ * Sends rows in binary COPY format to PostgreSQL, as one CopyData message. As query parameters, a batch's chunks were
+ * copied into the driver's message buffer, which grows by half again each time it is full: about four times the
+ * batch in short-lived buffers outside the heap (560 MB per million lines), which only a collection frees. One
+ * message, not one per chunk: see copy-binary.ts.
  */
-async function copyInto(client: pg.PoolClient, sql: string, parts: readonly Buffer[]): Promise<void> {
+async function copyInto(client: pg.PoolClient, sql: string, rows: Buffer): Promise<void> {
   const stream = client.query(pgCopy.from(sql));
-  for (const part of parts) stream.write(part);
-  stream.end();
+  stream.end(rows);
   await finished(stream);
 }
-
 const NAME_BYTES = new Map<string, Buffer>();
 /** A metric name's UTF-8 (a job prints the same few names again and again). */
 const metricNameBytes = (name: string) => {
@@ -180,19 +193,19 @@ const blobOf = (bytes: Buffer<ArrayBuffer>) => {
 };
 
 /**
- * {@link insertLogBatch} on the embedded database: the chunks and metric points go in by binary COPY (see
- * copy-binary.ts), which cannot skip rows that exist; {@link notStoredPart} leaves none.
+ * {@link writeBatch} on the embedded database: the chunks and metric points go in by binary COPY (see
+ * copy-binary.ts) or, in `insert` mode, by the statements that skip rows that exist.
  */
-async function insertEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows, position: BatchPosition): Promise<void> {
+async function writeEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows, position: BatchPosition, mode: 'copy' | 'insert'): Promise<void> {
   await pglite.transaction(async (tx) => {
     const stored = await tx.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
     if (stored.rows.length !== 1) throw jobGone(jobId);
     const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
     if (!rest) return;
-    if (rest.chunks.length) await tx.query(COPY_CHUNKS, [], { blob: blobOf(copyChunkRows(jobId, rest.chunks)) });
-    if (rest.metrics.length) await tx.query(COPY_METRICS, [], { blob: blobOf(copyMetricRows(jobId, rest.metrics, metricNameBytes)) });
+    if (mode === 'copy' && rest.chunks.length) await tx.query(COPY_CHUNKS, [], { blob: blobOf(copyChunkRows(jobId, rest.chunks)) });
+    if (mode === 'copy' && rest.metrics.length) await tx.query(COPY_METRICS, [], { blob: blobOf(copyMetricRows(jobId, rest.metrics, metricNameBytes)) });
     let updated: number | undefined;
-    for (const [sql, params] of batchStatements(jobId, { chunks: [], alerts: rest.alerts, metrics: [] }, position)) updated = (await tx.query(sql, params)).affectedRows;
+    for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await tx.query(sql, params)).affectedRows;
     if (updated !== 1) throw jobGone(jobId);
   });
 }
@@ -203,11 +216,12 @@ async function insertEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows,
  * a commit whose outcome was unknown, or written by a second writer of the job. A chunk that straddles the position
  * is cut at it (chunks never overlap, so that counting lines needs no lookup). Null when the whole batch is
  * stored: then neither its rows nor its position are written again (a stale writer must not move the position
- * back).
+ * back). COPY cannot skip rows that exist: {@link insertLogBatch} falls back to statements that do if one does.
  */
 function notStoredPart(rows: LogBatchRows, position: BatchPosition, storedSeq: number): LogBatchRows | null {
-  if (position.lastSeq <= storedSeq) return null;
   const firstSeq = Math.min(rows.chunks[0]?.fromSeq ?? Infinity, rows.metrics[0]?.seq ?? Infinity, rows.alerts[0]?.seq ?? Infinity);
+  // A batch without rows only moves the stream offsets on (a read that ended inside a line), at the same seq.
+  if (position.lastSeq < storedSeq || (position.lastSeq === storedSeq && firstSeq !== Infinity)) return null;
   if (firstSeq > storedSeq) return rows;
   const chunks: LogChunk[] = [];
   for (const chunk of rows.chunks) {

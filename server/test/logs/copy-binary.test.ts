@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyChunkParts, copyChunkRows, copyMetricRows, uuidBytes } from '../../src/logs/copy-binary.ts';
+import { copyChunkRows, copyMetricRows, uuidBytes } from '../../src/logs/copy-binary.ts';
 import { encodeChunks } from '../../src/logs/log-chunk.ts';
 
 const JOB = '0b8f6a52-3c1d-4e7f-9a2b-5c6d7e8f9a0b';
@@ -41,18 +41,6 @@ describe('binary COPY rows', () => {
     expect(job!.toString('hex')).toBe(JOB.replace(/-/g, ''));
     expect([fromSeq, toSeq, lines, levels].map((b) => b!.readInt32BE(0))).toEqual([7, 8, 2, 2 | 8]);
     expect(data).toEqual(chunks[0].bytes);
-  });
-
-  it('gives the same rows as parts, each chunk its own bytes uncopied, for a stream', () => {
-    const time = new Date('2026-12-01T10:00:00.000Z');
-    const chunks = encodeChunks(Array.from({ length: 2_500 }, (_, i) => ({ seq: i + 1, stream: 'STDOUT' as const, level: 'INFO' as const, text: `line ${i + 1} ${'x'.repeat(i % 90)}`, time })));
-    expect(chunks.length).toBeGreaterThan(2);
-    const parts = copyChunkParts(JOB, chunks);
-    expect(parts).toHaveLength(2 * chunks.length + 1);
-    chunks.forEach((c, i) => expect(parts[2 * i + 1]).toBe(c.bytes));
-    const joined = Buffer.concat(parts);
-    expect(joined).toEqual(copyChunkRows(JOB, chunks));
-    expect(parseCopy(joined).map((row) => row[5])).toEqual(chunks.map((c) => c.bytes));
   });
 
   it('writes metric points with NULL for a missing step or epoch and times as microseconds since 2000', () => {

@@ -99,10 +99,13 @@ describe('JobLogPipeline', () => {
     p.ingest('STDOUT', texts.slice(0, 1_000).map((text) => ({ text })), 10_000, range(1_000).map((i) => i * 10));
     p.ingest('STDERR', texts.slice(1_000).map((text) => ({ text })), 3_000);
     expect(published.map((r) => r.seq)).toEqual(range(1_300));
+    const isAlert = (r: LogRecord) => r.level !== 'INFO';
     for (const afterSeq of [0, 499, 1_000, 1_299, 1_300]) {
-      const pending = p.pendingAfter(afterSeq);
-      expect(pending.lines).toEqual(published.filter((r) => r.seq > afterSeq));
-      expect(pending.metrics.map((m) => [m.seq, m.name, m.value])).toEqual(
+      expect(p.pendingLinesAfter(afterSeq)).toEqual(published.filter((r) => r.seq > afterSeq));
+      // A limit counts the lines kept: the first 150 after the seq, the first 60 alert lines after it.
+      expect(p.pendingLinesAfter(afterSeq, 150)).toEqual(published.filter((r) => r.seq > afterSeq).slice(0, 150));
+      expect(p.pendingLinesAfter(afterSeq, 60, isAlert)).toEqual(published.filter((r) => r.seq > afterSeq && isAlert(r)).slice(0, 60));
+      expect(p.pendingMetricsAfter(afterSeq).map((m) => [m.seq, m.name, m.value])).toEqual(
         range(1_300)
           .filter((i) => i % 100 === 0 && i > afterSeq)
           .flatMap((i) => [[i, 'loss', 0.25]]),
@@ -111,7 +114,7 @@ describe('JobLogPipeline', () => {
     state.failuresLeft = 0;
     await p.close({ ended: true });
     expect(rows.size).toBe(1_300);
-    expect(p.pendingAfter(0)).toEqual({ lines: [], metrics: [] });
+    expect([p.pendingLinesAfter(0), p.pendingMetricsAfter(0)]).toEqual([[], []]);
   });
 
   it('keeps waiting readers back while persisting fails, instead of buffering without bound', async () => {

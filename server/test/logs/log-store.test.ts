@@ -172,6 +172,37 @@ describe('insertLogBatch: a job that is gone, a batch stored twice', () => {
     expect(points.map((p) => p.seq)).toEqual(lines.map((l) => l.seq));
     expect(await db.prisma.logAlertLine.count({ where: { jobId } })).toBe(alertLines(lines).length);
     expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { lastSeq: true, logOffset: true } })).toEqual({ lastSeq: 3_500, logOffset: 20n });
+    // A batch without lines at the stored seq (a read that ended inside a line) still moves the offsets on.
+    await insertLogBatch(db, jobId, { chunks: [], alerts: [], metrics: [] }, { lastSeq: 3_500, logOffset: 20, offsets: { STDOUT: 4_321, STDERR: 7 } });
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { lastSeq: true, stdoutOffset: true, stderrOffset: true } })).toEqual({ lastSeq: 3_500, stdoutOffset: 4_321n, stderrOffset: 7n });
+  });
+
+  it('stores a batch whose rows exist already after the stored position (an older server), or whose metric names are one in UTF-8, once', async () => {
+    const { db } = server.app.services;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+      const rows = batch(1_500);
+      await insertLogBatch(db, jobId, rows, { lastSeq: 1_500, logOffset: 0 });
+      // An older server's second writer could move the position back, with the rows after it kept.
+      await db.prisma.job.update({ where: { id: jobId }, data: { lastSeq: 700 } });
+      await insertLogBatch(db, jobId, rows, { lastSeq: 1_500, logOffset: 0 });
+      expect(await countLogLines(db, jobId)).toBe(1_500);
+      expect(await readLogs(db, jobId, { limit: 2_000 })).toEqual(makeLines(1_500));
+      expect(await db.prisma.metricPoint.count({ where: { jobId } })).toBe(1_500);
+      expect((await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).lastSeq).toBe(1_500);
+
+      // Two names with lone surrogates, both U+FFFD once encoded: one point.
+      const time = new Date('2026-12-01T10:00:00.000Z');
+      const line = { seq: 1_501, stream: 'STDOUT' as const, level: 'INFO' as const, text: 'odd names', time };
+      const metrics = ['loss\ud800', 'loss\udc00'].map((name, i) => ({ seq: 1_501, name, step: null, epoch: null, value: i, time }));
+      await insertLogBatch(db, jobId, { chunks: encodeChunks([line]), alerts: [], metrics }, { lastSeq: 1_501, logOffset: 0 });
+      expect(await db.prisma.metricPoint.findMany({ where: { jobId, seq: 1_501 }, select: { name: true } })).toEqual([{ name: 'loss\uFFFD' }]);
+      expect(await countLogLines(db, jobId)).toBe(1_501);
+      expect(warn).toHaveBeenCalledTimes(2);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('stores nothing of a batch the database refuses part of, and takes the next one', async () => {
