@@ -37,11 +37,18 @@ const int32 = (value: number, what: string) => {
   return value;
 };
 
+/** Gives a buffer of at least `size` bytes for rows to be written into (by default, a new one of exactly that size). */
+export type CopyAllocator = (size: number) => Buffer<ArrayBuffer>;
+const exactBuffer: CopyAllocator = (size) => Buffer.allocUnsafeSlow(size);
+
 class CopyWriter {
   readonly buffer: Buffer<ArrayBuffer>;
+  readonly size: number;
   at = 0;
-  constructor(bytes: number) {
-    this.buffer = Buffer.allocUnsafeSlow(HEADER_BYTES + bytes + TRAILER_BYTES);
+  constructor(bytes: number, alloc: CopyAllocator) {
+    this.size = HEADER_BYTES + bytes + TRAILER_BYTES;
+    this.buffer = alloc(this.size);
+    if (this.buffer.length < this.size) throw new Error(`a COPY buffer of ${this.buffer.length} bytes was given for ${this.size}`);
     this.at += SIGNATURE.copy(this.buffer, 0);
     this.at = this.buffer.writeInt32BE(0, this.at);
     this.at = this.buffer.writeInt32BE(0, this.at);
@@ -75,8 +82,8 @@ class CopyWriter {
   }
   end(): Buffer<ArrayBuffer> {
     this.at = this.buffer.writeInt16BE(-1, this.at);
-    if (this.at !== this.buffer.length) throw new Error(`binary COPY encoding wrote ${this.at} of ${this.buffer.length} bytes`);
-    return this.buffer;
+    if (this.at !== this.size) throw new Error(`binary COPY encoding wrote ${this.at} of ${this.size} bytes`);
+    return this.buffer.length === this.size ? this.buffer : this.buffer.subarray(0, this.size);
   }
 }
 
@@ -84,11 +91,11 @@ class CopyWriter {
 export const CHUNK_COPY_COLUMNS = '"jobId","fromSeq","toSeq","lines","levels","data"';
 
 /** `LogChunk` rows of one job: uuid, four int4 and the chunk's UTF-8 bytes as the text. */
-export function copyChunkRows(jobId: string, chunks: readonly LogChunk[]): Buffer<ArrayBuffer> {
+export function copyChunkRows(jobId: string, chunks: readonly LogChunk[], alloc: CopyAllocator = exactBuffer): Buffer<ArrayBuffer> {
   const job = uuidBytes(jobId);
   let bytes = 0;
   for (const c of chunks) bytes += 2 + (4 + 16) + 4 * (4 + 4) + 4 + c.bytes.length;
-  const out = new CopyWriter(bytes);
+  const out = new CopyWriter(bytes, alloc);
   for (const c of chunks) {
     out.row(6);
     out.bytes(job);
@@ -105,7 +112,12 @@ export function copyChunkRows(jobId: string, chunks: readonly LogChunk[]): Buffe
 export const METRIC_COPY_COLUMNS = '"jobId","seq","name","step","epoch","value","time"';
 
 /** `MetricPoint` rows of one job: uuid, int4 seq, text name, float8 step, epoch (NULL when absent) and value, timestamp. */
-export function copyMetricRows(jobId: string, metrics: readonly MetricRecord[], nameBytes: (name: string) => Uint8Array = (name) => Buffer.from(name)): Buffer<ArrayBuffer> {
+export function copyMetricRows(
+  jobId: string,
+  metrics: readonly MetricRecord[],
+  nameBytes: (name: string) => Uint8Array = (name) => Buffer.from(name),
+  alloc: CopyAllocator = exactBuffer,
+): Buffer<ArrayBuffer> {
   const job = uuidBytes(jobId);
   const names = metrics.map((m) => nameBytes(m.name));
   let bytes = 0;
@@ -113,7 +125,7 @@ export function copyMetricRows(jobId: string, metrics: readonly MetricRecord[], 
     const m = metrics[i];
     bytes += 2 + (4 + 16) + (4 + 4) + (4 + names[i].length) + (m.step === null ? 4 : 12) + (m.epoch === null ? 4 : 12) + 12 + 12;
   }
-  const out = new CopyWriter(bytes);
+  const out = new CopyWriter(bytes, alloc);
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
     out.row(7);

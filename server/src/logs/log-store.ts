@@ -135,8 +135,8 @@ async function writeBatch(db: Database, jobId: string, rows: LogBatchRows, posit
       if (stored.rowCount !== 1) throw jobGone(jobId);
       const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
       if (rest) {
-        if (mode === 'copy' && rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkRows(jobId, rest.chunks));
-        if (mode === 'copy' && rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, copyMetricRows(jobId, rest.metrics, metricNameBytes));
+        if (mode === 'copy' && rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkRows(jobId, rest.chunks, COPY_BUFFERS.take));
+        if (mode === 'copy' && rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, copyMetricRows(jobId, rest.metrics, metricNameBytes, COPY_BUFFERS.take));
         let updated: number | null = null;
         for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await client.query(sql, params)).rowCount;
         if (updated !== 1) throw jobGone(jobId);
@@ -167,11 +167,37 @@ const COPY_METRICS_FROM_STDIN = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FRO
  * batch in short-lived buffers outside the heap (560 MB per million lines), which only a collection frees. One
  * message, not one per chunk: see copy-binary.ts.
  */
-async function copyInto(client: pg.PoolClient, sql: string, rows: Buffer): Promise<void> {
+async function copyInto(client: pg.PoolClient, sql: string, rows: Buffer<ArrayBuffer>): Promise<void> {
   const stream = client.query(pgCopy.from(sql));
   stream.end(rows);
   await finished(stream);
+  // The server has taken every byte (it answered after the end of the data): the buffer can be written again. After
+  // a failure it is not reused, in case the socket still holds it.
+  COPY_BUFFERS.give(rows);
 }
+
+/**
+ * Buffers for the rows of {@link copyInto}, used again from one batch to the next: a batch's rows are about a
+ * megabyte, and a new buffer each time left that much outside the heap per batch until a collection came (and the
+ * allocator's fragmentation after it), 30–45 MB of RSS under a log flood.
+ */
+const COPY_BUFFERS = (() => {
+  const MAX_KEPT = 4;
+  const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+  const MIN_BYTES = 256 * 1024;
+  const free: Buffer<ArrayBuffer>[] = [];
+  return {
+    take: (size: number): Buffer<ArrayBuffer> => {
+      const at = free.findIndex((b) => b.length >= size);
+      if (at !== -1) return free.splice(at, 1)[0];
+      return Buffer.allocUnsafeSlow(size > MAX_KEPT_BYTES ? size : Math.min(MAX_KEPT_BYTES, Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(size)))));
+    },
+    give(rows: Buffer<ArrayBuffer>): void {
+      const whole = Buffer.from(rows.buffer);
+      if (whole.length <= MAX_KEPT_BYTES && free.length < MAX_KEPT && !free.some((b) => b.buffer === rows.buffer)) free.push(whole);
+    },
+  };
+})();
 const NAME_BYTES = new Map<string, Buffer>();
 /** A metric name's UTF-8 (a job prints the same few names again and again). */
 const metricNameBytes = (name: string) => {

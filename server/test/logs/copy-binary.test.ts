@@ -66,6 +66,17 @@ describe('binary COPY rows', () => {
     expect(second[6]!.readBigInt64BE(0)).toBe(0n);
   });
 
+  it('writes into a buffer it is given, larger than the rows, and returns exactly the rows', () => {
+    const time = new Date('2026-12-01T10:00:00.000Z');
+    const chunks = encodeChunks([{ seq: 1, stream: 'STDOUT', level: 'INFO', text: 'reused', time }]);
+    const exact = copyChunkRows(JOB, chunks);
+    const big = Buffer.alloc(exact.length + 1_000, 0x55);
+    const rows = copyChunkRows(JOB, chunks, () => big);
+    expect(rows).toEqual(exact);
+    expect(rows.buffer).toBe(big.buffer);
+    expect(() => copyChunkRows(JOB, chunks, () => Buffer.alloc(exact.length - 1))).toThrow(/COPY buffer of/);
+  });
+
   it('writes an empty set of rows as the header and trailer alone', () => {
     expect(parseCopy(copyMetricRows(JOB, []))).toEqual([]);
     expect(parseCopy(copyChunkRows(JOB, []))).toEqual([]);
