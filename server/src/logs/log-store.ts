@@ -1,11 +1,11 @@
 import { finished } from 'node:stream/promises';
-import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import type { Database } from '../db/database.ts';
+import { LruMap } from '../lru-map.ts';
 import { isoString } from '../iso-time.ts';
 import type { LogLevel } from './classify-level.ts';
-import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS } from './copy-binary.ts';
+import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS, type CopyAllocator } from './copy-binary.ts';
 import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, encodeChunks, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
 
@@ -123,24 +123,54 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * One transaction's statements, as each database runs them: `rows` and `count` (rows a statement affected) of a
+ * query, and a binary COPY into `target` (a table and its columns) of the rows `encode` writes, given a buffer.
+ */
+interface BatchSession {
+  query<T>(sql: string, params: unknown[]): Promise<{ rows: T[]; count: number | null | undefined }>;
+  copy(target: string, encode: (alloc?: CopyAllocator) => Buffer<ArrayBuffer>): Promise<void>;
+}
+
 async function writeBatch(db: Database, jobId: string, rows: LogBatchRows, position: BatchPosition, mode: 'copy' | 'insert'): Promise<void> {
-  if (db.pglite && !db.pool) return writeEmbedded(db.pglite, jobId, rows, position, mode);
-  // The position update comes last: when it finds no job, the transaction is rolled back, so that no line or
-  // point is kept for a job that is gone (MetricPoint has no foreign key, see the schema).
+  if (db.pglite && !db.pool) {
+    const pglite = db.pglite;
+    await pglite.transaction((tx) =>
+      writeRows(
+        {
+          query: async <T>(sql: string, params: unknown[]) => {
+            const result = await tx.query<T>(sql, params);
+            return { rows: result.rows, count: result.affectedRows };
+          },
+          copy: async (target, encode) => {
+            await tx.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: blobOf(encode()) });
+          },
+        },
+        jobId,
+        rows,
+        position,
+        mode,
+      ),
+    );
+    return;
+  }
   if (db.pool) {
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
-      const stored = await client.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
-      if (stored.rowCount !== 1) throw jobGone(jobId);
-      const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
-      if (rest) {
-        if (mode === 'copy' && rest.chunks.length) await copyInto(client, COPY_CHUNKS_FROM_STDIN, copyChunkRows(jobId, rest.chunks, COPY_BUFFERS.take));
-        if (mode === 'copy' && rest.metrics.length) await copyInto(client, COPY_METRICS_FROM_STDIN, copyMetricRows(jobId, rest.metrics, metricNameBytes, COPY_BUFFERS.take));
-        let updated: number | null = null;
-        for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await client.query(sql, params)).rowCount;
-        if (updated !== 1) throw jobGone(jobId);
-      }
+      await writeRows(
+        {
+          query: async <T>(sql: string, params: unknown[]) => {
+            const result = await client.query(sql, params);
+            return { rows: result.rows as T[], count: result.rowCount };
+          },
+          copy: (target, encode) => copyInto(client, `COPY ${target} FROM STDIN WITH (FORMAT binary)`, encode(COPY_BUFFERS.take)),
+        },
+        jobId,
+        rows,
+        position,
+        mode,
+      );
       await client.query('COMMIT');
       client.release();
     } catch (error) {
@@ -155,11 +185,28 @@ async function writeBatch(db: Database, jobId: string, rows: LogBatchRows, posit
   await db.prisma.$transaction(batchStatements(jobId, rows, position).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 
+/**
+ * The statements of {@link insertLogBatch} inside its transaction. The job's row is locked and its stored position
+ * read; what lies after it goes in: the chunks and metric points by binary COPY (see copy-binary.ts) or, in `insert`
+ * mode, by the statements that skip rows that exist. The position update comes last: when it finds no job, the
+ * transaction is rolled back, so that no line or point is kept for a job that is gone (MetricPoint has no foreign
+ * key, see the schema).
+ */
+async function writeRows(session: BatchSession, jobId: string, rows: LogBatchRows, position: BatchPosition, mode: 'copy' | 'insert'): Promise<void> {
+  const stored = await session.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
+  if (stored.rows.length !== 1) throw jobGone(jobId);
+  const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
+  if (!rest) return;
+  if (mode === 'copy' && rest.chunks.length) await session.copy(CHUNK_COPY_TARGET, (alloc) => copyChunkRows(jobId, rest.chunks, alloc));
+  if (mode === 'copy' && rest.metrics.length) await session.copy(METRIC_COPY_TARGET, (alloc) => copyMetricRows(jobId, rest.metrics, metricNameBytes, alloc));
+  let updated: number | null | undefined;
+  for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await session.query(sql, params)).count;
+  if (updated !== 1) throw jobGone(jobId);
+}
+
 const LOCK_POSITION = `SELECT "lastSeq" FROM "Job" WHERE id = $1::uuid FOR UPDATE`;
-const COPY_CHUNKS = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
-const COPY_METRICS = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM '/dev/blob' WITH (FORMAT binary)`;
-const COPY_CHUNKS_FROM_STDIN = `COPY "LogChunk" (${CHUNK_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)`;
-const COPY_METRICS_FROM_STDIN = `COPY "MetricPoint" (${METRIC_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)`;
+const CHUNK_COPY_TARGET = `"LogChunk" (${CHUNK_COPY_COLUMNS})`;
+const METRIC_COPY_TARGET = `"MetricPoint" (${METRIC_COPY_COLUMNS})`;
 
 /**
  * Sends rows in binary COPY format to PostgreSQL, as one CopyData message. As query parameters, a batch's chunks were
@@ -198,14 +245,12 @@ const COPY_BUFFERS = (() => {
     },
   };
 })();
-const NAME_BYTES = new Map<string, Buffer>();
+
+const NAME_BYTES = new LruMap<string, Buffer>(1_000);
 /** A metric name's UTF-8 (a job prints the same few names again and again). */
 const metricNameBytes = (name: string) => {
   let bytes = NAME_BYTES.get(name);
-  if (bytes === undefined) {
-    if (NAME_BYTES.size >= 1_000) NAME_BYTES.clear();
-    NAME_BYTES.set(name, (bytes = Buffer.from(name)));
-  }
+  if (bytes === undefined) NAME_BYTES.set(name, (bytes = Buffer.from(name)));
   return bytes;
 };
 
@@ -217,24 +262,6 @@ const blobOf = (bytes: Buffer<ArrayBuffer>) => {
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return { arrayBuffer: async () => buffer } as unknown as Blob;
 };
-
-/**
- * {@link writeBatch} on the embedded database: the chunks and metric points go in by binary COPY (see
- * copy-binary.ts) or, in `insert` mode, by the statements that skip rows that exist.
- */
-async function writeEmbedded(pglite: PGlite, jobId: string, rows: LogBatchRows, position: BatchPosition, mode: 'copy' | 'insert'): Promise<void> {
-  await pglite.transaction(async (tx) => {
-    const stored = await tx.query<{ lastSeq: number }>(LOCK_POSITION, [jobId]);
-    if (stored.rows.length !== 1) throw jobGone(jobId);
-    const rest = notStoredPart(rows, position, stored.rows[0].lastSeq);
-    if (!rest) return;
-    if (mode === 'copy' && rest.chunks.length) await tx.query(COPY_CHUNKS, [], { blob: blobOf(copyChunkRows(jobId, rest.chunks)) });
-    if (mode === 'copy' && rest.metrics.length) await tx.query(COPY_METRICS, [], { blob: blobOf(copyMetricRows(jobId, rest.metrics, metricNameBytes)) });
-    let updated: number | undefined;
-    for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await tx.query(sql, params)).affectedRows;
-    if (updated !== 1) throw jobGone(jobId);
-  });
-}
 
 /**
  * What of a batch is not stored yet, given the job's stored position (everything up to it is stored and nothing
