@@ -3,12 +3,10 @@
 // latency; lines delivered per second over all subscribers — against a bare `ws` server that reads the same
 // child's stdout and broadcasts the same payloads (LogBatch-shaped graphql-ws `next` messages) to 1,000 clients
 // of the same kind. Goal (issue 3): ≥ 0.7× the bare broadcast.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
+import { bareBroadcast } from './lib/bare-broadcast.ts';
 import {
   checkDelivery,
   countLogEvents,
@@ -69,39 +67,13 @@ function phaseResult(report: SubscriberReport, t0: number, total: number): Phase
 }
 
 /** The baseline: the paced child's stdout, split into lines per chunk, broadcast by a bare `ws` server. */
-async function bareBroadcast(total: number): Promise<PhaseResult> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-  const subscriber = new SubscriberProcess({ mode: 'bare', url, clients: CLIENTS, expected: total, latency: true, sampleEvery: SAMPLE_EVERY, timeoutMs: TIMEOUT_MS });
-  try {
-    await subscriber.ready();
-    const t0 = wallNow();
-    const proc = spawn(process.execPath, [child('paced.mjs'), String(RATE), String(SECONDS), '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let rest = '';
-    let seq = 0;
-    const broadcast = (lines: { seq: number; stream: string; level: string; text: string; time: string }[], done: boolean) => {
-      const message = JSON.stringify({ id: 'bench', type: 'next', payload: { data: { jobLogs: { jobId: 'bench', lastSeq: seq, done, lines } } } });
-      for (const client of wss.clients) client.send(message);
-    };
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() as string;
-      const time = new Date().toISOString();
-      broadcast(
-        parts.map((text) => ({ seq: ++seq, stream: 'STDOUT', level: 'INFO', text, time })),
-        false,
-      );
-    });
-    proc.stdout.on('end', () => broadcast([], true));
-    const cpu = cpuTimeline({ server: process.pid, subscribers: subscriber.proc.pid as number }, 2000);
-    const report = await subscriber.report();
-    return { ...phaseResult(report, t0, total), cpuTimeline: cpu.stop() };
-  } finally {
-    subscriber.kill();
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  }
+async function bareBaseline(total: number): Promise<PhaseResult> {
+  const { report, t0, cpuTimeline: timeline } = await bareBroadcast(
+    [child('paced.mjs'), String(RATE), String(SECONDS), '-'],
+    { clients: CLIENTS, expected: total, latency: true, sampleEvery: SAMPLE_EVERY, timeoutMs: TIMEOUT_MS },
+    2000,
+  );
+  return { ...phaseResult(report, t0, total), cpuTimeline: timeline };
 }
 
 async function pipeline(total: number): Promise<PhaseResult & { status: string; published: ReturnType<ReturnType<typeof countLogEvents>['stop']> }> {
@@ -149,7 +121,7 @@ export async function run(): Promise<BenchResult> {
     log(`    ${r.delivery.complete}/${CLIENTS} subscribers complete; gaps ${r.delivery.gaps}, duplicates ${r.delivery.duplicates}, mismatches ${r.delivery.outOfOrder}; latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms${r.delivery.errors.length ? `; errors: ${r.delivery.errors.join('; ')}` : ''}`);
   };
   // BENCH_FANOUT_SKIP_BARE=1 (for profiling the server alone) reuses the bare numbers of the last saved run.
-  const bare = process.env.BENCH_FANOUT_SKIP_BARE === '1' ? await lastBare() : await bareBroadcast(total);
+  const bare = process.env.BENCH_FANOUT_SKIP_BARE === '1' ? await lastBare() : await bareBaseline(total);
   describe('bare ws broadcast', bare);
   const ours = await pipeline(total);
   describe(`graphql-ws jobLogs (job ${ours.status})`, ours);

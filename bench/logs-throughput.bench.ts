@@ -10,6 +10,7 @@ import type { Database } from '../server/src/db/database.ts';
 import type { LogRecord, MetricRecord } from '../server/src/logs/log-record.ts';
 import { alertLines, encodeChunks } from '../server/src/logs/log-chunk.ts';
 import { countLogLines, insertLogBatch } from '../server/src/logs/log-store.ts';
+import { bareBroadcast } from './lib/bare-broadcast.ts';
 import { cpuMsSince } from './lib/cpu.ts';
 import {
   checkDelivery,
@@ -62,6 +63,23 @@ async function storageCeiling(db: Database, jobId: string) {
   return { lines: CEILING_LINES, ms: round(ms, 0), linesPerSecond: round(CEILING_LINES / (ms / 1000), 0) };
 }
 
+/**
+ * For the findings, not a verdict: the ceiling of any pipeline that delivers every line to this subscriber in
+ * the LogBatch shape — the same child's stdout through a bare `ws` broadcast (bench/lib/bare-broadcast.ts),
+ * nothing parsed, numbered by a counter, nothing stored.
+ */
+async function deliveryFloor() {
+  const { report, t0, serverCpuMs } = await bareBroadcast([child('flood.mjs'), String(LINES), String(METRICS_EVERY), '-'], { clients: 1, expected: LINES, timeoutMs: 120_000 });
+  const delivery = checkDelivery(report, LINES);
+  const perLine = (ms: number) => round((ms * 1000) / LINES, 2);
+  return {
+    linesPerSecond: round(LINES / ((report.lastAt - t0) / 1000), 0),
+    complete: delivery.complete === 1,
+    serverMicrosecondsPerLine: perLine(serverCpuMs),
+    subscriberMicrosecondsPerLine: perLine(report.cpuMs),
+  };
+}
+
 export async function run(): Promise<BenchResult> {
   log(`logs-throughput: ${fmt(LINES, 0)} lines of ~100 bytes (every ${METRICS_EVERY}th a metric line)`);
   // Baseline: the same child into a bare line counter; three runs now and two after the pipeline, the median.
@@ -99,6 +117,7 @@ export async function run(): Promise<BenchResult> {
 
     const ceiling = await storageCeiling(bench.server.app.services.db, jobId);
     log(`  storage alone (insertLogBatch of 20,000-line batches, no pipeline): ${fmt(ceiling.linesPerSecond, 0)} lines/s`);
+    const floor = await deliveryFloor();
 
     await runBaseline(2);
     const baselineMs = median(baselineRuns.map((r) => r.ms));
@@ -108,6 +127,7 @@ export async function run(): Promise<BenchResult> {
     const deliveredMs = report.lastAt - t0;
     const rate = LINES / (deliveredMs / 1000);
     const ratio = rate / baselineRate;
+    log(`  delivery alone (the same child's stdout, split and sent by a bare ws server as LogBatch JSON to the same subscriber; no parsing, no storage): ${fmt(floor.linesPerSecond, 0)} lines/s = ${fmt(floor.linesPerSecond / baselineRate, 3)}× the bare pipe (broadcaster ${floor.serverMicrosecondsPerLine} µs, subscriber ${floor.subscriberMicrosecondsPerLine} µs CPU a line)${floor.complete ? '' : '; INCOMPLETE'}`);
     const ok = delivery.complete === 1 && status === 'SUCCEEDED' && persistedLines === LINES;
     log(`  pipeline (job → graphql-ws subscriber): ${fmt(rate, 0)} lines/s (${fmt(deliveredMs, 0)} ms to the last line at the subscriber)`);
     log(`  job ${status}; all persisted after ${fmt(tEnded - t0, 0)} ms (${fmt(persistedLines, 0)} lines, ${fmt(persistedMetrics, 0)} metric points in the database)`);
@@ -142,6 +162,7 @@ export async function run(): Promise<BenchResult> {
         cpuMicrosecondsPerLine: { server: perLine(serverCpuMs), subscriber: perLine(report.cpuMs) },
         serverRss: memory,
         storageCeiling: ceiling,
+        deliveryFloor: { ...floor, ratioToBaseline: round(floor.linesPerSecond / baselineRate, 3), pipelineRatioToFloor: round(rate / floor.linesPerSecond, 3) },
       },
     );
   } finally {
