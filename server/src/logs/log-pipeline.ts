@@ -5,6 +5,7 @@ import { classifyLevel } from './classify-level.ts';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.ts';
 import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, MAX_MESSAGE_LINES, type LogBatchEvent, type LogRecord, type LogStreamName, type MetricRecord } from './log-record.ts';
 import { parseMetrics } from './parse-metrics.ts';
+import { readableText } from './readable-text.ts';
 import { alertLines, decodeChunk, encodeChunks, mergeChunks, type LogChunk } from './log-chunk.ts';
 import { insertLogBatch, readLogs } from './log-store.ts';
 
@@ -90,13 +91,12 @@ async function appendWhole(file: FileHandle, logPath: string, buffers: readonly 
   return size;
 }
 
-/**
- * PostgreSQL text cannot hold NUL: it is shown as U+FFFD, like other unprintable bytes. A line holds no
- * newline (the .log file and the stored chunks have one line per record): a local job's output is split on
+/*
+ * PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: both are shown as U+FFFD ({@link readableText}),
+ * like invalid bytes. A line holds no newline (the .log file and the stored chunks have one line per record): a local job's output is split on
  * them, but lines that come whole (a cloud job's log entries, the server's own SYSTEM messages) may hold
  * some, and carriage returns, and be of any length: see {@link oneLine}.
  */
-const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
 /** UTF-16 units certainly within the byte limit of a line (a unit is at most 3 bytes of UTF-8). */
 const SURELY_SHORT = Math.floor(DEFAULT_MAX_LINE_BYTES / 3);
@@ -287,7 +287,7 @@ export class JobLogPipeline {
     const metrics: MetricRecord[] = [];
     const levelStream = stream === 'SYSTEM' ? 'STDOUT' : stream;
     for (let i = 0; i < lines.length; i++) {
-      const text = oneLine(withoutNul(lines[i].text));
+      const text = oneLine(readableText(lines[i].text));
       const seq = ++this.#seq;
       records[i] = { seq, stream, level: classifyLevel(text, levelStream), text, time };
       const parsed = parseMetrics(text);

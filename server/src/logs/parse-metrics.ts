@@ -1,3 +1,5 @@
+import { readableText } from './readable-text.ts';
+
 /** What one log line reports. `step` and `epoch` are the position; `values` the metrics by canonical name. */
 export interface ParsedMetrics {
   step?: number;
@@ -81,7 +83,8 @@ const MAY_HOLD_PAIRS = /=|:\s|epoch|step/i;
  *    (`Epoch 2: 100%|██| 50/50 [00:01<00:00, 40.1it/s, loss=0.41, v_num=0]`), plain `key=value` and
  *    `key: value` lists, and `epoch N` / `step N` words.
  *
- * Names are lower-cased, `-` and `/` become `_`, then {@link METRIC_ALIASES} apply.
+ * Names are lower-cased, `-` and `/` become `_`, then {@link METRIC_ALIASES} apply; a name longer than
+ * {@link MAX_METRIC_NAME_LENGTH} characters is dropped with its value.
  * Called on every line: a line without a digit returns before any regular expression runs on it.
  */
 export function parseMetrics(text: string): ParsedMetrics | null {
@@ -98,11 +101,17 @@ export function parseMetrics(text: string): ParsedMetrics | null {
 const normalizedNames = new Map<string, string>();
 const MAX_REMEMBERED_NAMES = 1_024;
 
-/** Lower case, `-` and `/` as `_`, then the alias table. */
+/**
+ * Longer names are not metrics (a stray `key=value` in a dump, a malformed structured line), and a name must fit
+ * in a database index entry (PostgreSQL's B-tree takes about 2.7 KB): such values are dropped.
+ */
+export const MAX_METRIC_NAME_LENGTH = 200;
+
+/** Lower case, `-` and `/` as `_`, then the alias table; NUL and lone surrogates (from JSON escapes) as U+FFFD. */
 export function normalizeMetricName(name: string): string {
   let result = normalizedNames.get(name);
   if (result === undefined) {
-    const normalized = name.trim().toLowerCase().replace(/[-/\s]+/g, '_');
+    const normalized = readableText(name).trim().toLowerCase().replace(/[-/\s]+/g, '_');
     result = METRIC_ALIASES[normalized] ?? normalized;
     if (normalizedNames.size >= MAX_REMEMBERED_NAMES) normalizedNames.clear();
     normalizedNames.set(name, result);
@@ -180,7 +189,7 @@ class MetricCollector {
   constructor(private readonly heuristic: boolean) {}
 
   add(rawName: string, value: number): void {
-    if (!Number.isFinite(value)) return;
+    if (!Number.isFinite(value) || rawName.length > MAX_METRIC_NAME_LENGTH) return;
     const name = normalizeMetricName(rawName);
     if (name === EPOCH_KEY) {
       this.epoch ??= value;

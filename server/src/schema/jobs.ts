@@ -4,6 +4,7 @@ import { JobStatusEnum, JobKindEnum, ExecutorEnum } from './enums.ts';
 import { jobTopic, JOBS_TOPIC } from '../jobs/job-events.ts';
 import { subscribeTopic } from './subscribe-topic.ts';
 import { InvalidInputError } from '../errors/errors.ts';
+import { UUID_PATTERN } from '../jobs/job-paths.ts';
 
 export const JobRef = builder.objectRef<JobRow>('Job');
 
@@ -112,7 +113,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !UUID_PATTERN.test(id)) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
     throw new InvalidInputError('after is not a cursor returned by jobs', { field: 'after' });

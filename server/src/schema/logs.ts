@@ -3,6 +3,7 @@ import { mapIterator, SKIP } from '../events/map-iterator.ts';
 import { followSequence } from '../logs/follow-sequence.ts';
 import { logSource, metricSource } from '../logs/log-reader.ts';
 import { metricNames, readLogs, readMetricSeries } from '../logs/log-store.ts';
+import { readableText } from '../logs/readable-text.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { builder } from './builder.ts';
 import { LogLevelEnum, LogStreamEnum } from './enums.ts';
@@ -119,7 +120,8 @@ builder.queryFields((t) => ({
         afterSeq: checkSeq('afterSeq', args.afterSeq),
         beforeSeq: args.beforeSeq ?? undefined,
         levels: args.levels ?? undefined,
-        search: args.search ?? undefined,
+        // Stored text holds U+FFFD where the output had NUL: a NUL searched for finds it (and PostgreSQL refuses NUL).
+        search: args.search ? readableText(args.search) : undefined,
         limit: first + 1,
         tail: !!args.tail,
       });
@@ -135,7 +137,7 @@ builder.queryFields((t) => ({
       const job = await ctx.services.jobs.get(String(args.jobId));
       const maxPoints = args.maxPoints ?? 2_000;
       if (maxPoints < 4 || maxPoints > 100_000) throw new InvalidInputError('maxPoints must be from 4 to 100000', { field: 'maxPoints' });
-      return readMetricSeries(ctx.services.db, job.id, args.name, maxPoints);
+      return readMetricSeries(ctx.services.db, job.id, readableText(args.name), maxPoints);
     },
   }),
   metricNames: t.field({
@@ -163,7 +165,7 @@ builder.subscriptionFields((t) => ({
     args: { jobId: t.arg.id({ required: true }), afterSeq: t.arg.int({ required: false }), names: t.arg.stringList({ required: false }) },
     subscribe: async (_root, args, ctx) => {
       const job = await ctx.services.jobs.get(String(args.jobId));
-      const source = metricSource(ctx.services, job.id, args.names ?? undefined);
+      const source = metricSource(ctx.services, job.id, args.names?.map(readableText));
       return batches(job.id, followSequence(ctx.services.events, job.id, checkSeq('afterSeq', args.afterSeq), source));
     },
     resolve: (batch) => batch,

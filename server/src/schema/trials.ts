@@ -3,6 +3,7 @@ import { TRIALS_TOPIC, trialsTopic, type LeaderboardPage } from '../results/tria
 import { builder } from './builder.ts';
 import { JobRef } from './jobs.ts';
 import { subscribeTopic } from './subscribe-topic.ts';
+import { readableText } from '../logs/readable-text.ts';
 
 export const TrialSourceEnum = builder.enumType('TrialSource', {
   values: { LOCAL: { description: 'Produced on this installation.' }, HUB: { description: 'Pulled from the Hugging Face Hub repository.' } } as const,
@@ -65,14 +66,14 @@ builder.queryFields((t) => ({
     description: 'Valid trials, best first for their metric direction.',
     args: rankingArgs(t),
     resolve: (_r, args, ctx) =>
-      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric, first: args.first ?? 50, after: args.after }),
+      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric ? readableText(args.metric) : args.metric, first: args.first ?? 50, after: args.after }),
   }),
   leaderboard: t.field({
     type: Leaderboard,
     description: 'The ranking across jobs and sources (local and Hub), best first, with params as columns.',
     args: rankingArgs(t),
     resolve: (_r, args, ctx) =>
-      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric, first: args.first ?? 50, after: args.after }),
+      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric ? readableText(args.metric) : args.metric, first: args.first ?? 50, after: args.after }),
   }),
   invalidTrials: t.field({
     type: [TrialRef],

@@ -297,6 +297,32 @@ describe('output that breaks naive pipelines, through a real server', () => {
     expect(file.length).toBe(total);
     expect(file.map((l) => l.text)).toEqual(texts);
   });
+
+  it('stores metric names with an escaped NUL or a lone surrogate readably, drops names too long to index, and loses no line', async () => {
+    useTrainer(server, trainer('hostile-metrics.mjs'));
+    const id = await startJob(server.gql);
+    const job = await waitForJob(server.gql, id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, lastSeq: 7, error: null });
+    const rows = await readLogs(server.app.services.db, id, { limit: 100 });
+    expect(rows.map((r) => r.seq)).toEqual(range(7));
+    expect(rows[0].text).toBe('before 1');
+    expect(rows[6].text).toBe('after 7');
+    expect((await logFileLines(server.resultsDir, id)).length).toBe(7);
+
+    const points = await server.app.services.db.prisma.metricPoint.findMany({ where: { jobId: id }, orderBy: [{ seq: 'asc' }, { name: 'asc' }] });
+    expect(points.map((p) => [p.seq, p.name, p.value])).toEqual([
+      [2, 'bad\uFFFDname', 0.5],
+      [2, 'loss', 0.25],
+      [3, 'lone\uFFFDhalf', 0.75],
+      [3, 'loss', 0.2],
+      [4, 'loss', 0.15],
+      [5, 'loss', 0.1],
+      [6, 'loss', 0.05],
+    ]);
+    const res = await server.gql('query($id: ID!) { metrics(jobId: $id, name: "bad\u0000name") { name points { value } } }', { id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.metrics.points.map((p: { value: number }) => p.value)).toEqual([0.5]);
+  });
 });
 
 describe('JobLogPipeline.open with a .log file shorter than the committed position', () => {

@@ -277,6 +277,29 @@ describe('readLogs on what real jobs write', () => {
     expect(stored.sort(bySeqAndName)).toEqual([...metrics].sort(bySeqAndName));
   });
 
+  it('answers a NUL in search, metric names and a leaderboard metric as the U+FFFD it is stored as, and a forged jobs cursor with INVALID_INPUT', async () => {
+    const { db } = server.app.services;
+    const jobId = await newJob();
+    const time = new Date('2026-12-01T10:00:00.000Z');
+    const lines: LogRecord[] = ['before', 'nul:\uFFFD:byte', 'after'].map((text, i) => ({ seq: i + 1, stream: 'STDOUT', level: 'INFO', text, time }));
+    await insertLogBatch(db, jobId, { chunks: encodeChunks(lines), alerts: [], metrics: [{ seq: 2, name: 'a\uFFFDb', step: 1, epoch: null, value: 0.5, time }] }, { lastSeq: 3, logOffset: 0 });
+
+    const logs = await server.gql('query($id: ID!, $s: String) { logs(jobId: $id, search: $s) { lines { seq } } }', { id: jobId, s: ':\u0000:' });
+    expect(logs.errors).toBeUndefined();
+    expect(logs.data.logs.lines).toEqual([{ seq: 2 }]);
+    const series = await server.gql('query($id: ID!, $n: String!) { metrics(jobId: $id, name: $n) { points { value } } }', { id: jobId, n: 'a\u0000b' });
+    expect(series.errors).toBeUndefined();
+    expect(series.data.metrics.points).toEqual([{ value: 0.5 }]);
+    const board = await server.gql('query($m: String) { leaderboard(metric: $m) { totalCount } }', { m: 'val\u0000loss' });
+    expect(board.errors).toBeUndefined();
+    expect(board.data.leaderboard.totalCount).toBe(0);
+
+    const forged = Buffer.from(JSON.stringify(['2026-12-01T20:00:00Z', 'notauuid'])).toString('base64url');
+    const page = await server.gql('query($after: String) { jobs(after: $after) { totalCount } }', { after: forged });
+    expect(page.errors?.[0].extensions?.code).toBe('INVALID_INPUT');
+    expect(page.errors?.[0].message).toBe('after is not a cursor returned by jobs');
+  });
+
   it('pages through a log written slowly (a small chunk per flush) in a few round trips', async () => {
     const { db } = server.app.services;
     const jobId = await newJob();

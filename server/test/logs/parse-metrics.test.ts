@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_METRIC_NAME_LENGTH,
   METRIC_ALIASES,
   normalizeMetricName,
   parseMetrics,
@@ -164,5 +165,16 @@ describe('parseMetrics', () => {
     expect(parseMetrics('epoch=2 Val-Loss=0.5 LR=0.01 step=7')).toEqual({ epoch: 2, step: 7, values: { val_loss: 0.5, learning_rate: 0.01 } });
     // The global patterns are left reset whatever the previous line was.
     expect(parseMetrics('loss=0.25')).toEqual({ values: { loss: 0.25 } });
+  });
+
+  it('gives names a database can store: NUL and lone surrogates from JSON escapes as U+FFFD, overlong names dropped', () => {
+    const long = 'k'.repeat(MAX_METRIC_NAME_LENGTH + 1);
+    const fits = 'k'.repeat(MAX_METRIC_NAME_LENGTH);
+    expectParsed([
+      [`${STRUCTURED_METRICS_PREFIX}{"a\\u0000b":1,"lone\\udc00":2,"step":3}`, { step: 3, values: { 'a\uFFFDb': 1, 'lone\uFFFD': 2 } }],
+      [`${STRUCTURED_METRICS_PREFIX}{"${long}":1,"${fits}":2,"loss":3}`, { values: { [fits]: 2, loss: 3 } }],
+      [`{'${long}': 1.0, 'loss': 0.5}`, { values: { loss: 0.5 } }],
+      [`${long}=1 loss=0.5`, { values: { loss: 0.5 } }],
+    ]);
   });
 });
