@@ -1,5 +1,5 @@
 import type { Services } from '../services.ts';
-import { publishJobUpdated, QUEUE_TOPIC } from './job-events.ts';
+import { publishJobUpdated, publishLogEnded, QUEUE_TOPIC } from './job-events.ts';
 
 /**
  * Every server and worker process heartbeats a row in ServerInstance. Any of them notices a peer
@@ -55,7 +55,7 @@ export class InstanceRegistry {
     const live = new Set((await prisma.serverInstance.findMany({ where: { heartbeatAt: { gte: staleBefore } }, select: { id: true } })).map((i) => i.id));
     const candidates = await prisma.job.findMany({
       where: { status: 'RUNNING', executor: 'LOCAL', OR: [{ heartbeatAt: { lt: staleBefore } }, { heartbeatAt: null }] },
-      select: { id: true, ownerId: true, host: true, attempt: true, maxRetries: true, heartbeatAt: true },
+      select: { id: true, ownerId: true, host: true, attempt: true, maxRetries: true, heartbeatAt: true, lastSeq: true },
     });
     let settled = 0;
     const myHost = this.services.config.hostName;
@@ -77,7 +77,9 @@ export class InstanceRegistry {
       if (result.count === 1) {
         settled++;
         publishJobUpdated(this.services.events, job.id);
+        // Its log ends here: the worker whose pipeline would have said so is gone.
         if (retry) this.services.events.publish(QUEUE_TOPIC, { jobId: job.id });
+        else publishLogEnded(this.services.events, job.id, job.lastSeq);
       }
     }
     await prisma.serverInstance.deleteMany({ where: { heartbeatAt: { lt: new Date(Date.now() - 10 * heartbeatTimeoutMs) } } });

@@ -9,7 +9,7 @@ import { jobPaths, UUID_PATTERN } from './job-paths.ts';
 import { LocalRun, type RunOutcome } from './local-run.ts';
 import { CloudRun, type CloudRunOutcome } from '../hub/cloud-run.ts';
 import { killJobProcesses } from './process-tree.ts';
-import { QUEUE_TOPIC, publishJobUpdated } from './job-events.ts';
+import { QUEUE_TOPIC, publishJobUpdated, publishLogEnded } from './job-events.ts';
 import { liveServers } from './server-instances.ts';
 import { readLogs } from '../logs/log-store.ts';
 import { KeyedSerializer } from '../keyed-serializer.ts';
@@ -212,7 +212,9 @@ export class JobService {
     });
     if (dequeued.count === 1) {
       publishJobUpdated(this.services.events, id);
-      return this.get(id);
+      const stopped = await this.get(id);
+      publishLogEnded(this.services.events, id, stopped.lastSeq);
+      return stopped;
     }
     const stopping = await this.services.db.prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { stopRequested: true } });
     if (stopping.count === 0) {
@@ -370,7 +372,8 @@ export class JobService {
     await run.pipeline.close({ ended: true });
   }
 
-  async #finish(jobId: string, data: { status: Job['status']; error?: string | null; exitCode?: number | null; signal?: string | null; finishedAt?: Date }): Promise<void> {
+  /** `endLog`: the job has no log pipeline that will publish the end of its log (it never ran here). */
+  async #finish(jobId: string, data: { status: Job['status']; error?: string | null; exitCode?: number | null; signal?: string | null; finishedAt?: Date }, endLog = false): Promise<void> {
     const job = await this.services.db.prisma.job.update({
       where: { id: jobId },
       data: { status: data.status, error: data.error ?? null, exitCode: data.exitCode ?? null, signal: data.signal ?? null, finishedAt: data.finishedAt ?? new Date(), cpuPercent: 0, rssBytes: 0n },
@@ -378,6 +381,7 @@ export class JobService {
     await this.#writeMetadata(jobId).catch(() => {});
     for (const hook of this.#hooks) await hook.onFinished?.(job).catch((error) => console.error(`[jobs] finish hook of ${jobId} failed:`, error));
     publishJobUpdated(this.services.events, jobId);
+    if (endLog) publishLogEnded(this.services.events, jobId, job.lastSeq);
   }
 
   /**
@@ -420,7 +424,7 @@ export class JobService {
       const fresh = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       if (fresh.executor === 'HF_JOBS') {
         if (fresh.externalId) await this.#execute(fresh, 'attach');
-        else await this.#finish(fresh.id, fresh.stopRequested ? { status: 'STOPPED', error: 'stopped before it started' } : { status: 'LOST', error: 'the server stopped while starting the cloud job; no Hugging Face job id was recorded' });
+        else await this.#finish(fresh.id, fresh.stopRequested ? { status: 'STOPPED', error: 'stopped before it started' } : { status: 'LOST', error: 'the server stopped while starting the cloud job; no Hugging Face job id was recorded' }, true);
       } else if (fresh.pid) await this.#execute(fresh, 'attach');
       else await this.#abandonUnstarted(fresh);
     }
@@ -432,7 +436,7 @@ export class JobService {
     const error = job.stopRequested
       ? 'stopped before it started'
       : `the server stopped while starting the process${found ? `; the ${found} process(es) it had started were killed` : ''}`;
-    await this.#finish(job.id, { status: job.stopRequested ? 'STOPPED' : 'LOST', error });
+    await this.#finish(job.id, { status: job.stopRequested ? 'STOPPED' : 'LOST', error }, true);
   }
 
   /**

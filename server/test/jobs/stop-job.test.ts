@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
+import { logTopic } from '../../src/logs/log-record.ts';
+import { collectSubscription, startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
 import { allLogLines, getJob, isAlive, killQuietly, printedPids, processesOfJob, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
 
 let server: TestServer;
@@ -88,10 +89,17 @@ describe('stopJob', () => {
     const queued = await startJob(server.gql);
     await waitForJob(server.gql, running, ['RUNNING']);
     expect((await getJob(server.gql, queued)).status).toBe('QUEUED');
+    // Subscribers that wait for the queued job's lines are told that there will be none.
+    const client = server.wsClient();
+    const logs = collectSubscription<any>(client, 'subscription($id: ID!) { jobLogs(jobId: $id) { lastSeq done lines { seq } } }', { id: queued }, (items) => items.at(-1)?.jobLogs.done, 10_000);
+    const metrics = collectSubscription<any>(client, 'subscription($id: ID!) { jobMetrics(jobId: $id) { lastSeq done points { seq } } }', { id: queued }, (items) => items.at(-1)?.jobMetrics.done, 10_000);
+    await waitFor(() => server.app.services.events.listenerCount(logTopic(queued)) === 2, 10_000, 'both subscriptions');
 
     const res = await server.gql(STOP, { id: queued });
     expect(res.errors).toBeUndefined();
     expect(res.data.stopJob).toMatchObject({ status: 'STOPPED', error: 'stopped before it started' });
+    expect((await logs).map((b) => b.jobLogs)).toEqual([{ lastSeq: 0, done: true, lines: [] }]);
+    expect((await metrics).map((b) => b.jobMetrics)).toEqual([{ lastSeq: 0, done: true, points: [] }]);
 
     await server.gql(STOP, { id: running });
     await waitForJob(server.gql, running);
