@@ -368,7 +368,11 @@ export class JobService {
       const [tail] = await readLogs(this.services.db, jobId, { levels: ['ERROR'], tail: true, limit: 1 });
       if (tail) error += `; last error line: ${tail.text.slice(0, 500)}`;
     }
-    await this.#finish(jobId, { status, error, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, finishedAt: exit?.finishedAt ? new Date(exit.finishedAt) : new Date() });
+    // The exit record's clock is the launcher's; a job never ends before it started.
+    const parsed = exit?.finishedAt ? new Date(exit.finishedAt) : undefined;
+    const recorded = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date();
+    const finishedAt = job.startedAt && recorded < job.startedAt ? job.startedAt : recorded;
+    await this.#finish(jobId, { status, error, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, finishedAt });
     await run.pipeline.close({ ended: true });
   }
 

@@ -9,8 +9,13 @@ record() {
   printf '%s\n' "$1" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"
 }
 
+# UTC with milliseconds where date(1) has %N (GNU, BusyBox), else whole seconds.
 now() {
-  date -u +%Y-%m-%dT%H:%M:%SZ
+  t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ 2>/dev/null)
+  case $t in
+    *.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z) printf '%s\n' "${t%??????Z}Z" ;;
+    *) date -u +%Y-%m-%dT%H:%M:%SZ ;;
+  esac
 }
 
 # Quotes a value for JSON (backslashes, quotes and control characters).

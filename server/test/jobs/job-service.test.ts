@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_CMD, PROJECT_ROOT } from '../../src/config/config.ts';
 import { startTestServer, waitFor, type TestServer } from '../support/test-server.ts';
-import { allLogLines, getJob, logFileLines, processesOfJob, range, startJob, trainer, useTrainer, waitForJob } from './job-helpers.ts';
+import { allLogLines, getJob, logFileLines, processesOfJob, range, startJob, TERMINAL, trainer, useTrainer, waitForJob } from './job-helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -70,6 +70,18 @@ describe('a job from start to end', () => {
     expect(job.error).toMatch(/the dataset shard 7 is corrupt/);
     const lines = await allLogLines(server.gql, id);
     expect(lines.find((l) => l.text.includes('shard 7'))).toMatchObject({ stream: 'STDERR', level: 'ERROR' });
+  });
+
+  it('records a job of a few milliseconds as ending after it started, with a duration of at least 0', async () => {
+    useTrainer(server, ['sh', '-c', 'exit 0']);
+    for (let i = 0; i < 3; i++) {
+      const id = await startJob(server.gql);
+      const job = await waitForJob(server.gql, id, TERMINAL, 30_000, 'status startedAt finishedAt durationSeconds');
+      expect(job.status).toBe('SUCCEEDED');
+      expect(Date.parse(job.finishedAt)).toBeGreaterThanOrEqual(Date.parse(job.startedAt));
+      expect(job.durationSeconds).toBeGreaterThanOrEqual(0);
+      expect(job.durationSeconds).toBeLessThan(10);
+    }
   });
 
   it('fails a job whose command does not exist with a clear error', async () => {
