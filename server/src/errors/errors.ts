@@ -12,6 +12,8 @@ export enum ErrorCode {
   NotConfigured = 'NOT_CONFIGURED',
   Upstream = 'UPSTREAM',
   Unavailable = 'UNAVAILABLE',
+  /** The operation is larger than the server's limits allow (depth, cost, aliases, directives, tokens). */
+  QueryTooComplex = 'QUERY_TOO_COMPLEX',
 }
 
 const EXPOSED_CODES = new Set<string>(Object.values(ErrorCode));

@@ -1,8 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST, type DocumentNode } from 'graphql';
+import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
-import { UnauthenticatedError } from '../errors/errors.ts';
+import { ErrorCode, UnauthenticatedError } from '../errors/errors.ts';
 import { maskError } from '../errors/mask-error.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
@@ -25,6 +25,18 @@ function requireTokenForWrites(): Plugin<Context> {
       if (needsToken(args.document, args.operationName, args.contextValue)) setResultAndStopExecution({ errors: [new UnauthenticatedError()] });
     },
   };
+}
+
+/**
+ * graphql-armor's cost counts each selected field, and multiplies a list's by its `first` when that is written in
+ * the query (not when it is a variable). The limit lets the largest page every field allows through with all its
+ * fields: `logs(first: 10000)` with every LogLine field costs 192,500. The resolvers bound the page sizes themselves.
+ */
+export const MAX_QUERY_COST = 250_000;
+
+/** graphql-armor's rejections carry no code: the same error, with a stable one. */
+function typedRejection(_context: unknown, error: GraphQLError): void {
+  (error.extensions as Record<string, unknown>).code = ErrorCode.QueryTooComplex;
 }
 
 export function createYogaServer(services: Services) {
@@ -52,11 +64,11 @@ export function createYogaServer(services: Services) {
     },
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: config.queryDepthLimit, ignoreIntrospection: true, flattenFragments: true },
-        costLimit: { maxCost: 20_000, ignoreIntrospection: true },
-        maxAliases: { n: 30 },
-        maxDirectives: { n: 50 },
-        maxTokens: { n: 5_000 },
+        maxDepth: { n: config.queryDepthLimit, ignoreIntrospection: true, flattenFragments: true, onReject: [typedRejection] },
+        costLimit: { maxCost: MAX_QUERY_COST, ignoreIntrospection: true, onReject: [typedRejection] },
+        maxAliases: { n: 30, onReject: [typedRejection] },
+        maxDirectives: { n: 50, onReject: [typedRejection] },
+        maxTokens: { n: 5_000, onReject: [typedRejection] },
         blockFieldSuggestion: { enabled: false },
       }),
       requireTokenForWrites(),
