@@ -207,7 +207,12 @@ export class LocalRun {
   }
 
   async #killLeftovers(): Promise<void> {
-    const result = await killJobProcesses(this.job.id, this.#pid, Math.min(1_000, this.services.config.stopGraceMs));
+    // During a stop, the stop's own SIGTERM reached the whole tree and its grace period runs for all of it: the
+    // children of a main process that exited at once are given that, not a second SIGTERM and a shorter wait.
+    // What is left once it has run its course (it ends with SIGKILL) is only swept.
+    const stopping = this.#stopping;
+    if (stopping) await stopping;
+    const result = await killJobProcesses(this.job.id, this.#pid, stopping ? 0 : Math.min(1_000, this.services.config.stopGraceMs));
     if (result.found) console.warn(`[jobs] job ${this.job.id} left ${result.found} process(es) behind; they were ended`);
   }
 

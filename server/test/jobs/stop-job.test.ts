@@ -83,6 +83,28 @@ describe('stopJob', () => {
     expect(processesOfJob(id)).toEqual([]);
   });
 
+  it('gives the children their whole grace period, and one SIGTERM, when the main process exits at once', async () => {
+    const { config } = server.app.services;
+    const grace = config.stopGraceMs;
+    config.stopGraceMs = 5_000;
+    try {
+      useTrainer(server, trainer('checkpoint-on-term.sh'));
+      const id = await startJob(server.gql);
+      await waitForJob(server.gql, id, ['RUNNING']);
+      await waitFor(async () => (await allLogLines(server.gql, id)).some((l) => l.text.startsWith('child ')), 15_000, 'the child');
+      const res = await server.gql(STOP, { id });
+      expect(res.errors).toBeUndefined();
+      const job = await waitForJob(server.gql, id);
+      expect(job.status).toBe('STOPPED');
+      const texts = (await allLogLines(server.gql, id)).map((l) => l.text);
+      expect(texts.filter((t) => t === 'child: saving checkpoint')).toHaveLength(1);
+      expect(texts).toContain('child: checkpoint saved');
+      expect(processesOfJob(id)).toEqual([]);
+    } finally {
+      config.stopGraceMs = grace;
+    }
+  });
+
   it('dequeues a QUEUED job: STOPPED, and it never starts', async () => {
     useTrainer(server, trainer('numbered.mjs', 100, 10, 100));
     const running = await startJob(server.gql);
