@@ -8,6 +8,7 @@ import type { LogLevel } from './classify-level.ts';
 import { CHUNK_COPY_COLUMNS, copyChunkRows, copyMetricRows, METRIC_COPY_COLUMNS, type CopyAllocator } from './copy-binary.ts';
 import { ALERT_LEVELS, CHUNK_LINES, decodeChunk, encodeChunks, foldCase, levelMask, type LogChunk } from './log-chunk.ts';
 import type { LogRecord, MetricRecord } from './log-record.ts';
+import { blockDeltas, RECOMPUTE_BLOCKS, seriesFromBlocks, touchedBlocks, UPSERT_BLOCK_DELTAS, type StoredBlock } from './metric-blocks.ts';
 
 export interface BatchPosition {
   lastSeq: number;
@@ -58,7 +59,7 @@ const timeArray = (times: readonly Date[]) => `{${times.map(isoString).join(',')
  * the batch size). Times travel as ISO strings and are stored as UTC whatever the session's time zone,
  * as Prisma reads these `timestamp` columns.
  */
-function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosition): [string, unknown[]][] {
+function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosition, blocks: BlockUpdate): [string, unknown[]][] {
   const { chunks, alerts, metrics } = rows;
   const statements: [string, unknown[]][] = [];
   if (chunks.length) {
@@ -85,8 +86,39 @@ function batchStatements(jobId: string, rows: LogBatchRows, position: BatchPosit
       ],
     ]);
   }
+  if (blocks.metrics.length) statements.push(blockStatement(jobId, blocks));
   statements.push([UPDATE_POSITION, [jobId, position.lastSeq, String(position.logOffset), position.offsets ? String(position.offsets.STDOUT) : null, position.offsets ? String(position.offsets.STDERR) : null]]);
   return statements;
+}
+
+/**
+ * How the metric blocks (see metric-blocks.ts) follow the points the transaction stores: `deltas` when every one of
+ * `metrics` is new (COPY), `recompute` after statements that skip points that exist.
+ */
+interface BlockUpdate {
+  metrics: readonly MetricRecord[];
+  how: 'deltas' | 'recompute';
+}
+
+function blockStatement(jobId: string, { metrics, how }: BlockUpdate): [string, unknown[]] {
+  if (how === 'recompute') {
+    const [names, blocks] = touchedBlocks(metrics);
+    return [RECOMPUTE_BLOCKS, [jobId, textArray(names), numberArray(blocks)]];
+  }
+  const deltas = blockDeltas(metrics);
+  return [
+    UPSERT_BLOCK_DELTAS,
+    [
+      jobId,
+      textArray(deltas.map((d) => d.name)),
+      numberArray(deltas.map((d) => d.block)),
+      numberArray(deltas.map((d) => d.count)),
+      numberArray(deltas.flatMap((d) => d.first)),
+      numberArray(deltas.flatMap((d) => d.last)),
+      numberArray(deltas.flatMap((d) => d.lo)),
+      numberArray(deltas.flatMap((d) => d.hi)),
+    ],
+  ];
 }
 
 /** What one transaction stores: the lines as chunks, their WARNING and ERROR lines again as rows, their metric points. */
@@ -182,7 +214,7 @@ async function writeBatch(db: Database, jobId: string, rows: LogBatchRows, posit
     return;
   }
   // Only stand-ins for the database get here (a Database has a pool or PGlite).
-  await db.prisma.$transaction(batchStatements(jobId, rows, position).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
+  await db.prisma.$transaction(batchStatements(jobId, rows, position, { metrics: rows.metrics, how: 'recompute' }).map(([sql, params]) => db.prisma.$executeRawUnsafe(sql, ...params)));
 }
 
 /**
@@ -200,7 +232,8 @@ async function writeRows(session: BatchSession, jobId: string, rows: LogBatchRow
   if (mode === 'copy' && rest.chunks.length) await session.copy(CHUNK_COPY_TARGET, (alloc) => copyChunkRows(jobId, rest.chunks, alloc));
   if (mode === 'copy' && rest.metrics.length) await session.copy(METRIC_COPY_TARGET, (alloc) => copyMetricRows(jobId, rest.metrics, metricNameBytes, alloc));
   let updated: number | null | undefined;
-  for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position)) updated = (await session.query(sql, params)).count;
+  const blocks: BlockUpdate = { metrics: rest.metrics, how: mode === 'copy' ? 'deltas' : 'recompute' };
+  for (const [sql, params] of batchStatements(jobId, mode === 'copy' ? { ...rest, chunks: [], metrics: [] } : rest, position, blocks)) updated = (await session.query(sql, params)).count;
   if (updated !== 1) throw jobGone(jobId);
 }
 
@@ -408,9 +441,13 @@ export async function readMetricsBetween(db: Database, jobId: string, fromSeq: n
   });
 }
 
+/** The job's metric names with their number of points (from the metric blocks: a few rows per 256 lines). */
 export async function metricNames(db: Database, jobId: string): Promise<{ name: string; count: number }[]> {
-  const rows = await db.prisma.metricPoint.groupBy({ by: ['name'], where: { jobId }, _count: { _all: true }, orderBy: { name: 'asc' } });
-  return rows.map((r) => ({ name: r.name, count: r._count._all }));
+  const rows = await db.prisma.$queryRawUnsafe<{ name: string; count: bigint | number }[]>(
+    `SELECT name, sum(count) AS count FROM "MetricBlock" WHERE "jobId" = $1::uuid GROUP BY name ORDER BY name`,
+    jobId,
+  );
+  return rows.map((r) => ({ name: r.name, count: Number(r.count) }));
 }
 
 export interface MetricSeries {
@@ -421,18 +458,19 @@ export interface MetricSeries {
 }
 
 /**
- * A metric series of at most `maxPoints` points. Above that it is reduced with M4 buckets:
- * per bucket the first, last, minimum and maximum points, which keeps a line chart's shape
- * (spikes included) at any zoom. Computed in one aggregate query, so a million points never reach Node.
+ * A metric series of at most `maxPoints` points. Above that it is reduced with M4 buckets: per bucket the first,
+ * last, lowest and highest points, which keeps a line chart's shape (spikes included) at any zoom. The buckets are
+ * made of the metric's blocks (see metric-blocks.ts), so that a million points are a read of about four thousand
+ * rows; a series with fewer blocks than buckets gets four points per block.
  */
 export async function readMetricSeries(db: Database, jobId: string, name: string, maxPoints: number): Promise<MetricSeries> {
-  const [{ count, min_seq: minSeq, max_seq: maxSeq }] = await db.prisma.$queryRawUnsafe<{ count: bigint | number; min_seq: number | null; max_seq: number | null }[]>(
-    `SELECT count(*) AS count, min(seq) AS min_seq, max(seq) AS max_seq FROM "MetricPoint" WHERE "jobId" = $1::uuid AND name = $2`,
+  const blocks = await db.prisma.$queryRawUnsafe<StoredBlock[]>(
+    `SELECT block, count, first, last, lo, hi FROM "MetricBlock" WHERE "jobId" = $1::uuid AND name = $2 ORDER BY block`,
     jobId,
     name,
   );
-  const totalPoints = Number(count);
-  if (totalPoints <= maxPoints || minSeq === null || maxSeq === null) {
+  const totalPoints = blocks.reduce((total, b) => total + b.count, 0);
+  if (totalPoints <= maxPoints) {
     const points = await db.prisma.metricPoint.findMany({
       where: { jobId, name },
       orderBy: { seq: 'asc' },
@@ -440,32 +478,5 @@ export async function readMetricSeries(db: Database, jobId: string, name: string
     });
     return { name, totalPoints, downsampled: false, points };
   }
-  const buckets = Math.max(1, Math.floor(maxPoints / 4));
-  const rows = await db.prisma.$queryRawUnsafe<{ first: number[]; last: number[]; lo: number[]; hi: number[] }[]>(
-    `WITH p AS (
-       SELECT seq::float8 AS seq, value, coalesce(step, 'NaN'::float8) AS step, coalesce(epoch, 'NaN'::float8) AS epoch,
-              extract(epoch FROM time) * 1000 AS t,
-              floor((seq - $3)::float8 * $5 / ($4 - $3 + 1))::int AS bucket
-       FROM "MetricPoint" WHERE "jobId" = $1::uuid AND name = $2)
-     SELECT min(ARRAY[seq, value, step, epoch, t]) AS first, max(ARRAY[seq, value, step, epoch, t]) AS last,
-            min(ARRAY[value, seq, step, epoch, t]) AS lo, max(ARRAY[value, seq, step, epoch, t]) AS hi
-     FROM p GROUP BY bucket ORDER BY bucket`,
-    jobId,
-    name,
-    minSeq,
-    maxSeq,
-    buckets,
-  );
-  const bySeq = new Map<number, MetricRecord>();
-  const add = (seq: number, value: number, step: number, epoch: number, t: number) => {
-    bySeq.set(seq, { seq, name, value, step: Number.isNaN(step) ? null : step, epoch: Number.isNaN(epoch) ? null : epoch, time: new Date(t) });
-  };
-  for (const r of rows) {
-    add(r.first[0], r.first[1], r.first[2], r.first[3], r.first[4]);
-    add(r.last[0], r.last[1], r.last[2], r.last[3], r.last[4]);
-    add(r.lo[1], r.lo[0], r.lo[2], r.lo[3], r.lo[4]);
-    add(r.hi[1], r.hi[0], r.hi[2], r.hi[3], r.hi[4]);
-  }
-  const points = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-  return { name, totalPoints, downsampled: true, points };
+  return { name, totalPoints, downsampled: true, points: seriesFromBlocks(name, blocks, Math.max(1, Math.floor(maxPoints / 4))) };
 }

@@ -131,7 +131,8 @@ builder.queryFields((t) => ({
   }),
   metrics: t.field({
     type: MetricSeriesRef,
-    description: 'One metric of a job, downsampled to at most maxPoints while keeping its shape.',
+    description:
+      'One metric of a job, downsampled to at most maxPoints while keeping its shape: per bucket its first, last, lowest and highest point (M4). The buckets are made of blocks of 256 log lines, so a long series asked for at a fine resolution can come with fewer points than maxPoints.',
     args: { jobId: t.arg.id({ required: true }), name: t.arg.string({ required: true }), maxPoints: t.arg.int({ required: false, defaultValue: 2_000 }) },
     resolve: async (_root, args, ctx) => {
       const job = await ctx.services.jobs.get(String(args.jobId));

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/schema-engine.ts';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
 import { alertLines, CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
-import type { LogRecord } from '../../src/logs/log-record.ts';
-import { countLogLines, insertLogBatch, readLogs } from '../../src/logs/log-store.ts';
+import type { LogRecord, MetricRecord } from '../../src/logs/log-record.ts';
+import { countLogLines, insertLogBatch, metricNames, readLogs, readMetricSeries } from '../../src/logs/log-store.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
@@ -324,6 +324,125 @@ describe('readLogs on what real jobs write', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+/** The metric blocks as the points stored make them, computed by the database from MetricPoint. */
+async function blocksFromPoints(query: (sql: string) => Promise<unknown[]>, jobId: string) {
+  const point = (first: string) =>
+    `ARRAY[${first}, coalesce(step, 'NaN'), coalesce(epoch, 'NaN'), (extract(epoch FROM time) * 1000)::float8]`;
+  return query(`SELECT name, seq / 256 AS block, count(*)::int AS count,
+      min(${point('seq::float8, value')}) AS first, max(${point('seq::float8, value')}) AS last,
+      min(${point('value, seq::float8')}) AS lo, max(${point('value, seq::float8')}) AS hi
+    FROM "MetricPoint" WHERE "jobId" = '${jobId}' GROUP BY name, seq / 256 ORDER BY name, block`);
+}
+const storedBlocks = (query: (sql: string) => Promise<unknown[]>, jobId: string) =>
+  query(`SELECT name, block, count, first, last, lo, hi FROM "MetricBlock" WHERE "jobId" = '${jobId}' ORDER BY name, block`);
+
+describe('metric blocks (downsampled series and metric names without reading every point)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => server?.close());
+
+  const time0 = Date.parse('2026-12-01T10:00:00.000Z');
+  /** `loss` on every line from 1 to 3,000 with a spike at 1,777 and a dip at 2,222; `lr` on every 3rd line, no step. */
+  function points(from: number, to: number): MetricRecord[] {
+    const out: MetricRecord[] = [];
+    for (let seq = from; seq <= to; seq++) {
+      const value = seq === 1_777 ? 50 : seq === 2_222 ? -50 : Math.sin(seq / 40) + ((seq * 7919) % 13) / 100;
+      out.push({ seq, name: 'loss', step: seq * 2, epoch: Math.floor(seq / 1000), value, time: new Date(time0 + seq) });
+      if (seq % 3 === 0) out.push({ seq, name: 'lr', step: null, epoch: null, value: 0.001, time: new Date(time0 + seq) });
+    }
+    return out;
+  }
+  const lines = (from: number, to: number): LogRecord[] =>
+    Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, stream: 'STDOUT', level: 'INFO', text: `line ${from + i}`, time: new Date(time0) }));
+  const store = (jobId: string, from: number, to: number, metrics = points(from, to)) =>
+    insertLogBatch(server.app.services.db, jobId, { chunks: encodeChunks(lines(from, to)), alerts: [], metrics }, { lastSeq: to, logOffset: 0 });
+  const query = (sql: string) => server.app.services.db.prisma.$queryRawUnsafe<unknown[]>(sql);
+
+  it('are exact after batches that cut blocks, after the fallback that skips points that exist, and give names their counts', async () => {
+    const { db } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    // Batch limits inside blocks (256 lines each): 1..1000, 1001..2100, 2101..3000.
+    await store(jobId, 1, 1_000);
+    await store(jobId, 1_001, 2_100);
+    // Points after the stored position left by an older server: COPY refuses them, the statements skip them.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await db.prisma.metricPoint.createMany({ data: points(2_101, 2_150).map((m) => ({ ...m, jobId })) });
+      await store(jobId, 2_101, 3_000);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
+    const blocks = await storedBlocks(query, jobId);
+    expect(blocks).toHaveLength(2 * (Math.floor(3_000 / 256) + 1));
+    expect(blocks).toEqual(await blocksFromPoints(query, jobId));
+    expect(await metricNames(db, jobId)).toEqual([
+      { name: 'loss', count: 3_000 },
+      { name: 'lr', count: 1_000 },
+    ]);
+  });
+
+  it('give a downsampled series of real points that keeps the first, the last and the extremes', async () => {
+    const { db } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    await store(jobId, 1, 1_500);
+    await store(jobId, 1_501, 3_000);
+    const all = new Map(points(1, 3_000).filter((m) => m.name === 'loss').map((m) => [m.seq, m]));
+    for (const maxPoints of [8, 40, 100, 2_000]) {
+      const series = await readMetricSeries(db, jobId, 'loss', maxPoints);
+      expect(series.totalPoints).toBe(3_000);
+      expect(series.downsampled).toBe(true);
+      expect(series.points.length).toBeLessThanOrEqual(maxPoints);
+      expect(series.points.length).toBeGreaterThanOrEqual(Math.min(maxPoints / 4, 12));
+      const seqs = series.points.map((p) => p.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      for (const seq of [1, 1_777, 2_222, 3_000]) expect(seqs, `maxPoints ${maxPoints}`).toContain(seq);
+      for (const p of series.points) expect(p).toEqual(all.get(p.seq));
+    }
+    // Fewer points than asked for: all of them, not downsampled.
+    const lr = await readMetricSeries(db, jobId, 'lr', 1_000);
+    expect(lr).toMatchObject({ totalPoints: 1_000, downsampled: false });
+    expect(lr.points.map((p) => p.seq)).toEqual(Array.from({ length: 1_000 }, (_, i) => (i + 1) * 3));
+    expect(await readMetricSeries(db, jobId, 'missing', 100)).toEqual({ name: 'missing', totalPoints: 0, downsampled: false, points: [] });
+  });
+
+  it('go with their job', async () => {
+    const { db } = server.app.services;
+    const jobId = (await db.prisma.job.create({ data: { kind: 'TUNE', command: ['true'] }, select: { id: true } })).id;
+    await store(jobId, 1, 600);
+    expect(await db.prisma.metricBlock.count({ where: { jobId } })).toBeGreaterThan(0);
+    await db.prisma.job.delete({ where: { id: jobId } });
+    expect(await db.prisma.metricBlock.count({ where: { jobId } })).toBe(0);
+  });
+});
+
+describe('the metric_blocks migration', () => {
+  let pglite: PGlite;
+  beforeAll(async () => {
+    pglite = new PGlite();
+  });
+  afterAll(async () => pglite?.close());
+
+  it('summarises the points stored before it', async () => {
+    const names = (await readdir(MIGRATIONS_DIR)).filter((d) => /^\d+_/.test(d)).sort();
+    const at = names.findIndex((n) => n.endsWith('_metric_blocks'));
+    expect(at).toBeGreaterThan(0);
+    for (const name of names.slice(0, at)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+    const jobId = '33333333-3333-4333-8333-333333333333';
+    await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [jobId]);
+    await pglite.exec(`INSERT INTO "MetricPoint" ("jobId", seq, name, step, epoch, value, time)
+      SELECT '${jobId}', s, n, CASE WHEN n = 'loss' THEN s END, s / 100, sin(s / 30.0), timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
+      FROM generate_series(1, 1000) AS s, (VALUES ('loss'), ('acc')) AS v(n)`);
+    for (const name of names.slice(at)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+    const query = async (sql: string) => (await pglite.query(sql)).rows;
+    const blocks = await storedBlocks(query, jobId);
+    expect(blocks).toHaveLength(8);
+    expect(blocks).toEqual(await blocksFromPoints(query, jobId));
   });
 });
 
