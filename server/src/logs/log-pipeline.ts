@@ -157,6 +157,16 @@ const pendingBatch = (lines: readonly LogRecord[], metrics: MetricRecord[], stre
  * and persists them in batches to the .log file and the database together with the byte offsets
  * they came from, so that a restarted server resumes exactly after the last persisted line.
  */
+/**
+ * A database error that says the rows themselves are refused, which retrying cannot change: a data exception
+ * (class 22), a constraint other than uniqueness (class 23; a unique violation is handled in insertLogBatch), a
+ * program limit such as an index entry too large (class 54).
+ */
+function isRefusedData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code) && code !== '23505';
+}
+
 export class JobLogPipeline {
   readonly jobId: string;
   #seq: number;
@@ -423,9 +433,19 @@ export class JobLogPipeline {
     const lastLineSeq = batches.reduce((last, b) => Math.max(last, b.lastSeq), this.#persistedSeq);
     // The database's chunks hold exactly the .log file's text of the same lines.
     const logOffset = this.#logOffset + chunks.reduce((total, c) => total + c.bytes.length, 0);
+    const position = { lastSeq: lastLineSeq, logOffset, offsets };
+    const alerts = batches.flatMap((b) => b.alerts);
     try {
       if (this.#logFile && chunks.length) await appendWhole(this.#logFile, this.options.logPath, chunks.map((c) => c.bytes));
-      await insertLogBatch(this.options.db, this.jobId, { chunks, alerts: batches.flatMap((b) => b.alerts), metrics }, { lastSeq: lastLineSeq, logOffset, offsets });
+      try {
+        await insertLogBatch(this.options.db, this.jobId, { chunks, alerts, metrics }, position);
+      } catch (error) {
+        // Lines come first: points the database refuses (a value or name it cannot take) must not cost the job its
+        // log, as a retry of the same batch would fail the same way until the job failed.
+        if (!metrics.length || !isRefusedData(error)) throw error;
+        await insertLogBatch(this.options.db, this.jobId, { chunks, alerts, metrics: [] }, position);
+        console.warn(`[logs] job ${this.jobId}: the database refused the ${metrics.length} metric points of lines up to ${lastLineSeq} (${(error as Error).message}); the lines are stored without them`);
+      }
     } catch (error) {
       // The batch stays pending and is written again by the next flush: the file must not keep it (or part of it) twice.
       await this.#logFile?.truncate(this.#logOffset).catch(() => {});

@@ -298,6 +298,25 @@ describe('output that breaks naive pipelines, through a real server', () => {
     expect(file.map((l) => l.text)).toEqual(texts);
   });
 
+  it('stores the lines of a batch whose metric points the database refuses, and the points of the next batch', async () => {
+    const { db } = server.app.services;
+    // A constraint the points of one line break, standing for any value or name the database cannot take.
+    await db.prisma.$executeRawUnsafe(`ALTER TABLE "MetricPoint" ADD CONSTRAINT test_refused_value CHECK (value < 1e300)`);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      useTrainer(server, ['sh', '-c', "echo 'step=1 loss=0.5'; echo 'step=2 loss=1e301'; sleep 1; echo 'step=3 loss=0.25'"]);
+      const id = await startJob(server.gql);
+      const job = await waitForJob(server.gql, id);
+      expect(job).toMatchObject({ status: 'SUCCEEDED', lastSeq: 3, error: null });
+      expect((await readLogs(db, id, { limit: 10 })).map((r) => r.text)).toEqual(['step=1 loss=0.5', 'step=2 loss=1e301', 'step=3 loss=0.25']);
+      expect(await db.prisma.metricPoint.findMany({ where: { jobId: id }, select: { seq: true, value: true } })).toEqual([{ seq: 3, value: 0.25 }]);
+      expect(warn.mock.calls.some(([message]) => String(message).includes('the database refused the 2 metric points of lines up to 2'))).toBe(true);
+    } finally {
+      warn.mockRestore();
+      await db.prisma.$executeRawUnsafe(`ALTER TABLE "MetricPoint" DROP CONSTRAINT test_refused_value`);
+    }
+  });
+
   it('stores metric names with an escaped NUL or a lone surrogate readably, drops names too long to index, and loses no line', async () => {
     useTrainer(server, trainer('hostile-metrics.mjs'));
     const id = await startJob(server.gql);
