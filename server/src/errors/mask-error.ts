@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError, type YogaServerOptions } from 'graphql-yoga';
-import { AppError, toAppError } from './errors.ts';
+import { AppError, ErrorCode, toAppError } from './errors.ts';
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>['maskedErrors'], boolean | undefined>>['maskError'];
 
@@ -19,7 +19,13 @@ export const maskError: NonNullable<MaskError> = (error, message, isDev) => {
     return typed;
   }
   // GraphQL's own errors (validation, variable coercion, which wraps the scalar's GraphQLError) are the client's.
-  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
+    // Yoga codes parse and validation errors; a variable of the wrong type (or an unknown operation name) is
+    // refused before execution with none, and gets the API's code for bad input.
+    const extensions = error.extensions as Record<string, unknown>;
+    if (extensions.code === undefined && !error.path) extensions.code = ErrorCode.InvalidInput;
+    return error;
+  }
   console.error('[graphql] unexpected error:', original);
   return yogaMaskError(error, message, isDev);
 };

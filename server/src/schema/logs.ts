@@ -118,7 +118,7 @@ builder.queryFields((t) => ({
       if (args.search && args.search.length > 500) throw new InvalidInputError('search is limited to 500 characters', { field: 'search' });
       const lines = await readLogs(ctx.services.db, job.id, {
         afterSeq: checkSeq('afterSeq', args.afterSeq),
-        beforeSeq: args.beforeSeq ?? undefined,
+        beforeSeq: args.beforeSeq == null ? undefined : checkSeq('beforeSeq', args.beforeSeq),
         levels: args.levels ?? undefined,
         // Stored text holds U+FFFD where the output had NUL: a NUL searched for finds it (and PostgreSQL refuses NUL).
         search: args.search ? readableText(args.search) : undefined,

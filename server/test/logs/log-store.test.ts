@@ -298,6 +298,13 @@ describe('readLogs on what real jobs write', () => {
     const page = await server.gql('query($after: String) { jobs(after: $after) { totalCount } }', { after: forged });
     expect(page.errors?.[0].extensions?.code).toBe('INVALID_INPUT');
     expect(page.errors?.[0].message).toBe('after is not a cursor returned by jobs');
+
+    for (const [field, value] of [['afterSeq', -1], ['beforeSeq', -1], ['beforeSeq', 2_147_483_647 + 1]] as const) {
+      const res = await server.gql(`query($id: ID!, $v: Int) { logs(jobId: $id, ${field}: $v) { lines { seq } } }`, { id: jobId, v: value });
+      expect(res.errors?.[0].extensions?.code, `${field} ${value}`).toBe('INVALID_INPUT');
+    }
+    const before = await server.gql('query($id: ID!) { logs(jobId: $id, beforeSeq: 3) { lines { seq } } }', { id: jobId });
+    expect(before.data.logs.lines).toEqual([{ seq: 1 }, { seq: 2 }]);
   });
 
   it('pages through a log written slowly (a small chunk per flush) in a few round trips', async () => {
