@@ -9,7 +9,7 @@ import { jobPaths, UUID_PATTERN } from './job-paths.ts';
 import { LocalRun, type RunOutcome } from './local-run.ts';
 import { CloudRun, type CloudRunOutcome } from '../hub/cloud-run.ts';
 import { killJobProcesses } from './process-tree.ts';
-import { QUEUE_TOPIC, publishJobUpdated, publishLogEnded } from './job-events.ts';
+import { jobTopic, QUEUE_TOPIC, publishJobUpdated, publishLogEnded } from './job-events.ts';
 import { liveServers } from './server-instances.ts';
 import { readLogs } from '../logs/log-store.ts';
 import { KeyedSerializer } from '../keyed-serializer.ts';
@@ -227,9 +227,35 @@ export class JobService {
       await run.stop(this.services.config.stopGraceMs);
       // Answer with the final state when it follows shortly (it usually does once the processes are gone).
       await settledWithin(this.#settled.get(id), STOP_SETTLE_MS);
+    } else {
+      // Another replica or worker runs it and carries the stop out: answer with the final state it records.
+      await this.#endedWithin(id, this.services.config.stopGraceMs + STOP_SETTLE_MS);
     }
     publishJobUpdated(this.services.events, id);
     return this.get(id);
+  }
+
+  /** Resolves once the job is in a terminal state (told by its updates, checked every 500 ms too), or after `ms`. */
+  #endedWithin(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const check = async () => {
+        const job = await this.services.db.prisma.job.findUnique({ where: { id }, select: { status: true } }).catch(() => undefined);
+        if (job === null || (job && isTerminal(job.status))) finish();
+      };
+      const unsubscribe = this.services.events.subscribe(jobTopic(id), () => void check());
+      const poll = setInterval(() => void check(), 500);
+      const timer = setTimeout(() => finish(), ms);
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        unsubscribe();
+        resolve();
+      };
+      void check();
+    });
   }
 
   /** Runs the dispatcher soon, coalescing bursts of triggers into one pass. */

@@ -73,8 +73,10 @@ describe.skipIf(!postgres)('several replicas on one PostgreSQL', () => {
         const job = (await replicas[2].gql(`{ job(id: "${id}") { status pid } }`)).data.job;
         return job.status === 'RUNNING' && job.pid ? job : undefined;
       }, 20_000, 'job to run on the runner');
-      const res = await replicas[2].gql(`mutation { stopJob(id: "${id}") { id } }`);
+      const res = await replicas[2].gql(`mutation { stopJob(id: "${id}") { id status } }`);
       expect(res.errors).toBeUndefined();
+      // The answer waits for the state the runner records, as it does on the replica that runs the job.
+      expect(res.data.stopJob.status).toBe('STOPPED');
       const stopped = await waitFor(async () => {
         const job = (await replicas[2].gql(`{ job(id: "${id}") { status error } }`)).data.job;
         return job.status === 'STOPPED' ? job : undefined;
