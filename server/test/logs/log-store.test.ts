@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/schema-engine.ts';
 import type { LogLevel } from '../../src/logs/classify-level.ts';
 import { alertLines, CHUNK_LINES, decodeChunk, encodeChunks } from '../../src/logs/log-chunk.ts';
@@ -428,56 +428,41 @@ describe('metric blocks (downsampled series and metric names without reading eve
   });
 });
 
-describe('the metric_blocks migration', () => {
+describe('migrations that carry data over', () => {
   let pglite: PGlite;
-  beforeAll(async () => {
+  beforeEach(async () => {
     pglite = new PGlite();
   });
-  afterAll(async () => pglite?.close());
+  afterEach(async () => pglite?.close());
 
-  it('summarises the points stored before it', async () => {
+  /** Applies the migrations before the one whose name ends in `_${name}`, then `seed`, then the rest. */
+  async function migrateAcross(name: string, seed: () => Promise<void>): Promise<void> {
     const names = (await readdir(MIGRATIONS_DIR)).filter((d) => /^\d+_/.test(d)).sort();
-    const at = names.findIndex((n) => n.endsWith('_metric_blocks'));
+    const at = names.findIndex((n) => n.endsWith(`_${name}`));
     expect(at).toBeGreaterThan(0);
-    for (const name of names.slice(0, at)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
-    const jobId = '33333333-3333-4333-8333-333333333333';
-    await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [jobId]);
-    await pglite.exec(`INSERT INTO "MetricPoint" ("jobId", seq, name, step, epoch, value, time)
-      SELECT '${jobId}', s, n, CASE WHEN n = 'loss' THEN s END, s / 100, sin(s / 30.0), timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
-      FROM generate_series(1, 1000) AS s, (VALUES ('loss'), ('acc')) AS v(n)`);
-    for (const name of names.slice(at)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
-    const query = async (sql: string) => (await pglite.query(sql)).rows;
-    const blocks = await storedBlocks(query, jobId);
-    expect(blocks).toHaveLength(8);
-    expect(blocks).toEqual(await blocksFromPoints(query, jobId));
-  });
-});
+    const apply = async (dirs: string[]) => {
+      for (const dir of dirs) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8'));
+    };
+    await apply(names.slice(0, at));
+    await seed();
+    await apply(names.slice(at));
+  }
 
-describe('the log_chunks migration', () => {
-  let pglite: PGlite;
-  beforeAll(async () => {
-    pglite = new PGlite();
-  });
-  afterAll(async () => pglite?.close());
-
-  it('moves existing LogLine rows into chunks that decode to the same lines', async () => {
-    const names = (await readdir(MIGRATIONS_DIR)).filter((d) => /^\d+_/.test(d)).sort();
-    const chunksAt = names.findIndex((n) => n.endsWith('_log_chunks'));
-    expect(chunksAt).toBeGreaterThan(0);
-    for (const name of names.slice(0, chunksAt)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+  it('log_chunks moves existing LogLine rows into chunks that decode to the same lines', async () => {
     const jobs = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
-    for (const id of jobs) await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [id]);
-    // 2,345 lines for the first job (three chunks), 3 for the second; one text holds a tab, one a newline.
-    await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
-      SELECT '${jobs[0]}', s, (CASE WHEN s % 2 = 0 THEN 'STDERR' ELSE 'STDOUT' END)::"LogStream",
-             (CASE WHEN s = 1500 THEN 'ERROR' ELSE 'INFO' END)::"LogLevel",
-             CASE WHEN s = 7 THEN E'tab\\there' WHEN s = 8 THEN E'two\\nlines' ELSE 'line ' || s END,
-             timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
-      FROM generate_series(1, 2345) AS s`);
-    await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
-      SELECT '${jobs[1]}', s, 'SYSTEM', 'WARNING', 'w' || s, timestamp '2026-11-30 08:00:00' FROM generate_series(1, 3) AS s`);
+    await migrateAcross('log_chunks', async () => {
+      for (const id of jobs) await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [id]);
+      // 2,345 lines for the first job (three chunks), 3 for the second; one text holds a tab, one a newline.
+      await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
+        SELECT '${jobs[0]}', s, (CASE WHEN s % 2 = 0 THEN 'STDERR' ELSE 'STDOUT' END)::"LogStream",
+               (CASE WHEN s = 1500 THEN 'ERROR' ELSE 'INFO' END)::"LogLevel",
+               CASE WHEN s = 7 THEN E'tab\\there' WHEN s = 8 THEN E'two\\nlines' ELSE 'line ' || s END,
+               timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
+        FROM generate_series(1, 2345) AS s`);
+      await pglite.exec(`INSERT INTO "LogLine" ("jobId", seq, stream, level, text, time)
+        SELECT '${jobs[1]}', s, 'SYSTEM', 'WARNING', 'w' || s, timestamp '2026-11-30 08:00:00' FROM generate_series(1, 3) AS s`);
 
-    for (const name of names.slice(chunksAt)) await pglite.exec(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+    });
 
     const chunks = (await pglite.query<{ jobId: string; fromSeq: number; toSeq: number; lines: number; levels: number; data: string }>(`SELECT * FROM "LogChunk" ORDER BY "jobId", "toSeq"`)).rows;
     expect(chunks.map((c) => [c.jobId, c.fromSeq, c.toSeq, c.lines, c.levels])).toEqual([
@@ -497,5 +482,19 @@ describe('the log_chunks migration', () => {
       ...[1, 2, 3].map((seq) => ({ jobId: jobs[1], seq, level: 'WARNING', text: `w${seq}` })),
     ]);
     expect((await pglite.query(`SELECT to_regclass('"LogLine"') AS t`)).rows).toEqual([{ t: null }]);
+  });
+
+  it('metric_blocks summarises the points stored before it', async () => {
+    const jobId = '33333333-3333-4333-8333-333333333333';
+    await migrateAcross('metric_blocks', async () => {
+      await pglite.query(`INSERT INTO "Job" (id, kind, command, "updatedAt") VALUES ($1, 'TUNE', '{}', now())`, [jobId]);
+      await pglite.exec(`INSERT INTO "MetricPoint" ("jobId", seq, name, step, epoch, value, time)
+        SELECT '${jobId}', s, n, CASE WHEN n = 'loss' THEN s END, s / 100, sin(s / 30.0), timestamp '2026-11-30 08:00:00' + s * interval '1 millisecond'
+        FROM generate_series(1, 1000) AS s, (VALUES ('loss'), ('acc')) AS v(n)`);
+    });
+    const query = async (sql: string) => (await pglite.query(sql)).rows;
+    const blocks = await storedBlocks(query, jobId);
+    expect(blocks).toHaveLength(8);
+    expect(blocks).toEqual(await blocksFromPoints(query, jobId));
   });
 });
