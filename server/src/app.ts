@@ -70,7 +70,8 @@ export async function buildApp(config: Config): Promise<App> {
         httpServer.listen(config.port, config.host, () => resolve());
       });
       await registry.start();
-      await services.trials.rescan();
+      // Trial files are the jobs' output: none of them may keep the server from starting.
+      await services.trials.rescan().catch((error) => console.error('[trials] the start-up rescan failed:', error));
       await services.jobs.start();
       await services.promotion.reconcileLocks();
       await services.inference.start();

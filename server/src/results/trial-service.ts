@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job, Prisma, Trial } from '../generated/prisma/client.ts';
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
@@ -88,7 +88,7 @@ export class TrialService {
       if (!TRIAL_FILE_PATTERN.test(path.basename(file))) continue;
       const dirName = path.basename(path.dirname(file));
       const job = UUID_PATTERN.test(dirName) ? await this.services.db.prisma.job.findUnique({ where: { id: dirName }, select: { id: true } }) : null;
-      if (await this.ingestFile(file, job?.id ?? null, 'HUB')) {
+      if (await this.#ingestOrLog(file, job?.id ?? null, 'HUB')) {
         changed++;
         if (job) await this.#updateTrialsDone(job.id);
       }
@@ -101,21 +101,47 @@ export class TrialService {
     let changed = 0;
     for (const name of names) {
       if (!TRIAL_FILE_PATTERN.test(name)) continue;
-      if (await this.ingestFile(path.join(dir, name), jobId, source)) changed++;
+      if (await this.#ingestOrLog(path.join(dir, name), jobId, source)) changed++;
     }
     return changed;
   }
 
+  /** {@link ingestFile}, where one file that fails (it is tried again at the next scan) does not stop the others. */
+  async #ingestOrLog(file: string, jobId: string | null, source: TrialSourceName): Promise<boolean> {
+    try {
+      return await this.ingestFile(file, jobId, source);
+    } catch (error) {
+      console.error(`[trials] could not ingest ${file}:`, error);
+      return false;
+    }
+  }
+
+  /** Writes a trial's row: `existing` is updated, or one is created (or updated, when another replica just made it). */
+  #store(key: string, existing: Trial | null, data: Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>, source: TrialSourceName): Promise<Trial> {
+    const { prisma } = this.services.db;
+    // A trial seen locally stays LOCAL when the Hub brings the same file back.
+    if (existing) return prisma.trial.update({ where: { key }, data: { ...data, source: existing.source === 'LOCAL' ? 'LOCAL' : source } });
+    return prisma.trial.create({ data: { ...data, key, source } }).catch(async (error: { code?: string }) => {
+      // Another replica ingested the same file at the same moment.
+      if (error.code === 'P2002') return prisma.trial.update({ where: { key }, data });
+      throw error;
+    });
+  }
+
   /** Ingests one trial file if it changed since last time; returns whether the index changed. */
   async ingestFile(file: string, jobId: string | null, source: TrialSourceName): Promise<boolean> {
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) return false;
+    // Not followed: a link would let a trial file show what it points to (its first bytes, in the reason).
+    const info = await lstat(file).catch(() => undefined);
+    if (!info || !(info.isFile() || info.isSymbolicLink())) return false;
     const fingerprint = `${info.size}:${info.mtimeMs}`;
     if (this.#seen.get(file) === fingerprint) return false;
     const key = relativeToResults(this.services.config.resultsDir, file);
     let data: Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>;
     let sha: string;
-    if (info.size > MAX_TRIAL_FILE_BYTES) {
+    if (info.isSymbolicLink()) {
+      sha = `link:${info.mtimeMs}`;
+      data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, metric: '', filePath: key, fileSha256: sha, error: 'is a symbolic link; trial files must be regular files' };
+    } else if (info.size > MAX_TRIAL_FILE_BYTES) {
       sha = `size:${info.size}`;
       data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, metric: '', filePath: key, fileSha256: sha, error: `file is ${info.size} bytes; trial files are limited to ${MAX_TRIAL_FILE_BYTES}` };
     } else {
@@ -134,25 +160,26 @@ export class TrialService {
           filePath: key,
           fileSha256: sha,
           error: null,
-          raw: JSON.parse(bytes.toString('utf8')) as Prisma.InputJsonValue,
+          raw: trial.raw as Prisma.InputJsonValue,
         };
       } catch (error) {
         data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error: (error as Error).message };
       }
     }
     const existing = await this.services.db.prisma.trial.findUnique({ where: { key } });
+    if (existing && existing.fileSha256 === sha) {
+      this.#seen.set(file, fingerprint);
+      return false;
+    }
+    let row: Trial;
+    try {
+      row = await this.#store(key, existing, data, source);
+    } catch (error) {
+      // What the parser let through and the database still refuses is an invalid trial too, with the database's reason.
+      console.warn(`[trials] ${key} could not be stored as it is: ${(error as Error).message.trim().split('\n').at(-1)}`);
+      row = await this.#store(key, existing, { jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error: 'holds a value the database cannot store' }, source);
+    }
     this.#seen.set(file, fingerprint);
-    if (existing && existing.fileSha256 === sha) return false;
-    // A trial seen locally stays LOCAL when the Hub brings the same file back.
-    const row = existing
-      ? await this.services.db.prisma.trial.update({ where: { key }, data: { ...data, source: existing.source === 'LOCAL' ? 'LOCAL' : source } })
-      : await this.services.db.prisma.trial
-          .create({ data: { ...data, key, source } })
-          .catch(async (error: { code?: string }) => {
-            // Another replica ingested the same file at the same moment.
-            if (error.code === 'P2002') return this.services.db.prisma.trial.update({ where: { key }, data });
-            throw error;
-          });
     this.services.events.publish(TRIALS_TOPIC, { trialId: row.id });
     if (row.jobId) this.services.events.publish(trialsTopic(row.jobId), { trialId: row.id });
     return true;

@@ -4,6 +4,8 @@ import { builder } from './builder.ts';
 import { JobRef } from './jobs.ts';
 import { subscribeTopic } from './subscribe-topic.ts';
 import { readableText } from '../logs/readable-text.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import { UUID_PATTERN } from '../jobs/job-paths.ts';
 
 export const TrialSourceEnum = builder.enumType('TrialSource', {
   values: { LOCAL: { description: 'Produced on this installation.' }, HUB: { description: 'Pulled from the Hugging Face Hub repository.' } } as const,
@@ -79,8 +81,11 @@ builder.queryFields((t) => ({
     type: [TrialRef],
     description: 'Trial files that could not be ingested, with the reason.',
     args: { jobId: t.arg.id({ required: false }) },
-    resolve: (_r, args, ctx) =>
-      ctx.services.db.prisma.trial.findMany({ where: { error: { not: null }, ...(args.jobId && { jobId: String(args.jobId) }) }, orderBy: { updatedAt: 'desc' }, take: 200 }),
+    resolve: async (_r, args, ctx) => {
+      const jobId = args.jobId ? String(args.jobId) : undefined;
+      if (jobId && !UUID_PATTERN.test(jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
+      return ctx.services.db.prisma.trial.findMany({ where: { error: { not: null }, ...(jobId && { jobId }) }, orderBy: { updatedAt: 'desc' }, take: 200 });
+    },
   }),
 }));
 
