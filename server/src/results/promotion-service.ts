@@ -7,6 +7,7 @@ import { UUID_PATTERN } from '../jobs/job-paths.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { parseTrialFile } from './trial-file.ts';
 import { resolveInsideResults } from './results-paths.ts';
+import { inspectModelFile } from '../inference/model-file.ts';
 
 export const PROJECT = 'default';
 export const PRODUCTION_ALIAS = 'production';
@@ -89,9 +90,15 @@ export class PromotionService {
     let configWritten = false;
     try {
       const trialFile = resolveInsideResults(this.services.config.resultsDir, trial.filePath);
-      const parsed = parseTrialFile(await readFile(trialFile, 'utf8').catch(() => {
+      const text = await readFile(trialFile, 'utf8').catch(() => {
         throw new InvalidInputError(`The file of trial ${trialId} (${trial.filePath}) is missing`);
-      }), trialFile);
+      });
+      let parsed: ReturnType<typeof parseTrialFile>;
+      try {
+        parsed = parseTrialFile(text, trialFile);
+      } catch (error) {
+        throw new InvalidInputError(`The file of trial ${trialId} (${trial.filePath}) is no longer a valid trial file (${(error as Error).message})`);
+      }
       previousText = await readFile(configFile, 'utf8').catch(() => undefined);
       const previous = previousText ? (JSON.parse(previousText) as Record<string, unknown>) : {};
       const config = {
@@ -139,7 +146,10 @@ export class PromotionService {
     if (!run) return;
     const modelPath = path.join(run.outputDir, 'model.onnx');
     const hasModel = await stat(modelPath).then((s) => s.isFile() && s.size > 0, () => false);
-    const succeeded = job.status === 'SUCCEEDED' && hasModel;
+    // Production moves only to a model that is one: what the bytes are is checked, not just that there are some.
+    const report = hasModel && job.status === 'SUCCEEDED' ? await inspectModelFile(modelPath) : undefined;
+    const notOnnx = report && report.format !== 'ONNX' ? `the final run's model.onnx is not a usable ONNX model: ${report.description}` : undefined;
+    const succeeded = job.status === 'SUCCEEDED' && hasModel && !notOnnx;
     if (job.logPath) await copyFile(job.logPath, path.join(run.outputDir, 'train.log')).catch(() => {});
     const { prisma } = this.services.db;
     const finished = prisma.run.update({
@@ -148,7 +158,7 @@ export class PromotionService {
         status: succeeded ? 'SUCCEEDED' : job.status === 'STOPPED' ? 'STOPPED' : 'FAILED',
         finishedAt: job.finishedAt ?? new Date(),
         modelPath: hasModel ? modelPath : null,
-        error: succeeded ? null : (job.error ?? (job.status === 'SUCCEEDED' ? 'the final run wrote no model.onnx' : `final run ${job.status.toLowerCase()}`)),
+        error: succeeded ? null : (notOnnx ?? job.error ?? (job.status === 'SUCCEEDED' ? 'the final run wrote no model.onnx' : `final run ${job.status.toLowerCase()}`)),
       },
     });
     // One transaction: nobody sees the run SUCCEEDED while production still points elsewhere.

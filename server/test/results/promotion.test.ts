@@ -92,6 +92,43 @@ describe('trials, leaderboard and promotion end to end', () => {
     expect(history[0]).toMatchObject({ runId: older.id, action: 'rollback' });
   });
 
+  it('fails a final run whose model.onnx is not a model, and leaves production where it was', async () => {
+    const productionBefore = (await server.gql('{ models { id isProduction } }')).data.models.find((m: any) => m.isProduction).id;
+    const { config } = server.app.services;
+    const trainCmd = config.trainCmd;
+    // A trainer whose final run writes text where the model should be, and exits 0.
+    config.trainCmd = ['bash', '-c', 'while [ $# -gt 0 ]; do [ "$1" = --output-dir ] && out=$2; shift; done; printf "this is not an onnx model at all" > "$out/model.onnx"', 'trainer'];
+    try {
+      const best = (await server.gql(LEADERBOARD, { jobId: tuneJobId })).data.leaderboard.rows[0];
+      const res = await server.gql(`mutation($id: ID!) { promoteTrial(trialId: $id) { id } }`, { id: best.id });
+      expect(res.errors).toBeUndefined();
+      const run = await waitForRun(res.data.promoteTrial.id);
+      expect(run).toMatchObject({ status: 'FAILED', isProduction: false, job: { status: 'SUCCEEDED' } });
+      expect(run.error).toMatch(/not a usable ONNX model/);
+    } finally {
+      config.trainCmd = trainCmd;
+    }
+    expect((await server.gql('{ models { id isProduction } }')).data.models.find((m: any) => m.isProduction).id).toBe(productionBefore);
+  });
+
+  it('answers a promotion of a trial whose file has become malformed with INVALID_INPUT, and can promote again', async () => {
+    const dir = path.join(server.resultsDir, 'tune', 'changed-later');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'trial_0.json');
+    await writeFile(file, JSON.stringify({ params: { learning_rate: 0.01 }, score: 0.5, metric: 'val_loss' }));
+    expect(await server.app.services.trials.ingestFile(file, null, 'LOCAL')).toBe(true);
+    const trial = await server.app.services.db.prisma.trial.findFirstOrThrow({ where: { filePath: { contains: 'changed-later' } } });
+    await writeFile(file, '{garbage');
+    const res = await server.gql(`mutation($id: ID!) { promoteTrial(trialId: $id) { id } }`, { id: trial.id });
+    expect(res.errors?.[0].extensions?.code).toBe('INVALID_INPUT');
+    expect(res.errors?.[0].message).toMatch(/is no longer a valid trial file \(not valid JSON/);
+    // The promotion lock was given back.
+    const best = (await server.gql(LEADERBOARD, { jobId: tuneJobId })).data.leaderboard.rows[0];
+    const again = await server.gql(`mutation($id: ID!) { promoteTrial(trialId: $id) { id } }`, { id: best.id });
+    expect(again.errors).toBeUndefined();
+    expect((await waitForRun(again.data.promoteTrial.id)).status).toBe('SUCCEEDED');
+  }, 90_000);
+
   it.each([
     ['a path traversal', '../../etc/passwd', 'INVALID_INPUT'],
     ['a non-UUID', 'trial_1.json', 'INVALID_INPUT'],
