@@ -58,7 +58,7 @@ export async function buildApp(config: Config): Promise<App> {
   const yoga = createYogaServer(services);
   const webRoot = config.serveWeb && !config.workerMode ? path.join(PROJECT_ROOT, 'web', 'dist') : undefined;
   const httpServer = createHttpServer(services, config.workerMode ? undefined : yoga, webRoot);
-  const ws = attachWebSocket(httpServer, yoga, config.apiToken);
+  const ws = attachWebSocket(httpServer, yoga, config.apiToken, config.corsOrigins);
   let stopping: Promise<void> | undefined;
 
   const app: App = {

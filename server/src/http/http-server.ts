@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Services } from '../services.ts';
 import { checkHealth } from '../health/check-health.ts';
+import { foreignOriginMessage, isForeignOrigin } from './origin-check.ts';
 import { serveStatic } from './static-files.ts';
 import type { YogaServer } from './yoga.ts';
 
@@ -47,6 +48,10 @@ export function createHttpServer(services: Services, yoga: YogaServer | undefine
         return sendJson(res, health.ok ? 200 : 503, health);
       }
       if (yoga && (pathname === yoga.graphqlEndpoint || pathname.startsWith(`${yoga.graphqlEndpoint}/`))) {
+        if (req.method === 'POST' && isForeignOrigin(req.headers, services.config.corsOrigins)) {
+          req.resume();
+          return sendJson(res, 403, { errors: [{ message: foreignOriginMessage(req.headers.origin), extensions: { code: 'FORBIDDEN' } }] });
+        }
         if (rejectOversizedBody(req, res, services)) return;
         return await yoga(req, res);
       }

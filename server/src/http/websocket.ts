@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { bearerToken, isAuthorized } from './auth.ts';
+import { foreignOriginMessage, isForeignOrigin } from './origin-check.ts';
 import { keepSocketsAlive } from './keep-alive.ts';
 import { readCached, writeCached } from '../object-cache.ts';
 import { SendScheduler } from './send-scheduler.ts';
@@ -135,8 +136,17 @@ interface EnvelopedRoot {
  * graphql-ws on the same path as HTTP, executed through yoga's envelop so that
  * plugins, masking and context are shared. With a token configured, connection_init must carry it.
  */
-export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: string | undefined) {
-  const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload: 1_000_000 });
+export function attachWebSocket(httpServer: Server, yoga: YogaServer, apiToken: string | undefined, trustedOrigins?: readonly string[]) {
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    maxPayload: 1_000_000,
+    // A page of another site could otherwise open the socket and run mutations (see isForeignOrigin).
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+      if (!isForeignOrigin(info.req.headers, trustedOrigins)) return done(true);
+      done(false, 403, foreignOriginMessage(info.req.headers.origin));
+    },
+  });
   const disposable = serveGraphqlWs(
     wss,
     {
