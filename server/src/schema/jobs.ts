@@ -5,6 +5,7 @@ import { jobTopic, JOBS_TOPIC } from '../jobs/job-events.ts';
 import { subscribeTopic } from './subscribe-topic.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { UUID_PATTERN } from '../jobs/job-paths.ts';
+import { isTerminal } from '../jobs/job-service.ts';
 
 export const JobRef = builder.objectRef<JobRow>('Job');
 
@@ -138,12 +139,32 @@ builder.mutationFields((t) => ({
 builder.subscriptionFields((t) => ({
   jobUpdated: t.field({
     type: JobRef,
-    description: 'The job (or, without id, every job) each time it changes: status, progress, resource usage.',
+    description:
+      'Every job each time it changes (status, progress, resource usage); with an id, that job: its current state first, then each change, and the subscription completes once the job has ended.',
     args: { id: t.arg.id({ required: false }) },
     subscribe: async (_root, { id }, ctx) => {
-      if (id) await ctx.services.jobs.get(String(id));
-      return subscribeTopic(ctx.services.events, id ? jobTopic(String(id)) : JOBS_TOPIC, { coalesceBy: (p: { jobId: string }) => p.jobId });
+      const coalesceBy = (p: { jobId: string }) => p.jobId;
+      if (!id) return subscribeTopic(ctx.services.events, JOBS_TOPIC, { coalesceBy });
+      const job = await ctx.services.jobs.get(String(id));
+      // Subscribed before the current state is read: no change falls between the two.
+      return currentThenChanges(ctx.services.jobs, job.id, subscribeTopic(ctx.services.events, jobTopic(job.id), { coalesceBy }));
     },
-    resolve: (payload: { jobId: string }, _args, ctx) => ctx.services.jobs.get(payload.jobId),
+    resolve: (payload: { jobId: string } | JobRow, _args, ctx) => ('status' in payload ? payload : ctx.services.jobs.get(payload.jobId)),
   }),
 }));
+
+/** A job's state now, then after each change, until (and including) a terminal state. */
+async function* currentThenChanges(jobs: { get(id: string): Promise<JobRow> }, jobId: string, changes: AsyncIterableIterator<unknown>): AsyncGenerator<JobRow> {
+  try {
+    let job = await jobs.get(jobId);
+    yield job;
+    while (!isTerminal(job.status)) {
+      const next = await changes.next();
+      if (next.done) return;
+      job = await jobs.get(jobId);
+      yield job;
+    }
+  } finally {
+    await changes.return?.();
+  }
+}

@@ -73,6 +73,20 @@ describe('subscriptions end to end', () => {
     expect(statuses.at(-1)).toBe('SUCCEEDED');
   });
 
+  it('sends jobUpdated(id) the current state first, then each change, and completes once the job has ended', async () => {
+    const id = await startJob();
+    const JOB_UPDATED = 'subscription($id: ID!) { jobUpdated(id: $id) { id status } }';
+    // Subscribed while the job runs: its first event is its state then, its last the end; then it completes.
+    const live = await collectSubscription<any>(server.wsClient(), JOB_UPDATED, { id }, () => false, 30_000);
+    const statuses = live.map((i) => i.jobUpdated.status);
+    expect(['QUEUED', 'RUNNING', 'SUCCEEDED']).toContain(statuses[0]);
+    expect(statuses.at(-1)).toBe('SUCCEEDED');
+    expect(statuses.slice(0, -1).every((s) => s !== 'SUCCEEDED')).toBe(true);
+    // Subscribed after the end: the final state, and complete.
+    const late = await collectSubscription<any>(server.wsClient(), JOB_UPDATED, { id }, () => false, 5_000);
+    expect(late).toEqual([{ jobUpdated: { id, status: 'SUCCEEDED' } }]);
+  });
+
   it('answers a subscription to an unknown job with NOT_FOUND and keeps serving', async () => {
     const client = server.wsClient();
     await expect(collectSubscription(client, JOB_LOGS, { id: '00000000-0000-4000-8000-000000000000' }, () => false, 5_000)).rejects.toThrow(/NOT_FOUND/);
