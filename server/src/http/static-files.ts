@@ -16,11 +16,18 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built console; unknown paths fall back to index.html so client-side routes work.
+ * Serves the built console; unknown paths without an extension (client-side routes) fall back to index.html, a
+ * missing file is 404.
  * Paths are resolved inside `root` only.
  */
 export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    res.writeHead(400).end('bad path');
+    return;
+  }
   let file = path.resolve(root, `.${pathname}`);
   if (!file.startsWith(root + path.sep) && file !== root) {
     res.writeHead(400).end('bad path');
@@ -28,6 +35,11 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
   }
   let info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) {
+    // A file that is not there (an old build's hashed asset, a typo) is not a route of the console.
+    if (pathname.startsWith('/assets/') || path.extname(pathname) !== '') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' }).end('not found');
+      return;
+    }
     file = path.join(root, 'index.html');
     info = await stat(file).catch(() => undefined);
   }
