@@ -51,6 +51,9 @@ export function createYogaServer(services: Services) {
     // every body through a web TransformStream.
     maxRequestBodySize: false,
     graphiql: { title: 'Anana Control Plane', subscriptionsProtocol: 'WS' },
+    // GraphiQL with its scripts, styles and editor workers inside the page (about 9 MB), loaded on the first visit:
+    // yoga's default page takes them from unpkg.com, which a self-hosted or offline machine may not reach.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     maskedErrors: { maskError },
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true, allowedHeaders: ['authorization', 'content-type'] } : false,
     logging: config.logLevel,

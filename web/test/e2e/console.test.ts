@@ -164,4 +164,21 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'Status' }).waitFor();
     await screenshot(page, 'sync');
   });
+
+  it('opens GraphiQL at /graphql with nothing fetched from outside (an offline machine)', async () => {
+    const { page, errors } = await openPage(browser);
+    const outside: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.protocol === 'blob:' || url.protocol === 'data:' || url.host === new URL(server.url).host) return route.continue();
+      outside.push(url.href);
+      return route.abort();
+    });
+    await page.goto(`${server.url}/graphql`);
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
+    expect(await page.title()).toBe('Anana Control Plane');
+    await screenshot(page, 'graphiql');
+    expect(outside).toEqual([]);
+    expect(errors).toEqual([]);
+  });
 });
