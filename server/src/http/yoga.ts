@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { ErrorCode, UnauthenticatedError } from '../errors/errors.ts';
@@ -39,6 +39,37 @@ function typedRejection(_context: unknown, error: GraphQLError): void {
   (error.extensions as Record<string, unknown>).code = ErrorCode.QueryTooComplex;
 }
 
+const MULTIPART_MAP_HINT = '"map" must be a JSON object of arrays of paths, e.g. {"0": ["variables.image"]}';
+const REQUEST_PARAMS = new Set(['query', 'variables', 'operationName', 'extensions']);
+
+/**
+ * Yoga's multipart parser trusts the shape of `map`: an array where an object belongs throws a TypeError (a 500),
+ * and a string where an array belongs puts the file at paths made of its letters. Both are the client's mistake.
+ */
+function typedMultipartErrors(): Plugin<Context> {
+  const refuse = (detail: string) =>
+    new GraphQLError(`The multipart request is malformed: ${detail}`, { extensions: { code: ErrorCode.InvalidInput, http: { status: 400 } } });
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (!requestParser || !(request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) return;
+      setRequestParser(async (req) => {
+        let parsed: Awaited<ReturnType<typeof requestParser>>;
+        try {
+          parsed = await requestParser(req);
+        } catch (error) {
+          if (error instanceof GraphQLError) throw error;
+          throw refuse(`${MULTIPART_MAP_HINT} (${(error as Error).message})`);
+        }
+        for (const params of Array.isArray(parsed) ? parsed : [parsed]) {
+          const stray = params && typeof params === 'object' && !(params instanceof Response) ? Object.keys(params).find((k) => !REQUEST_PARAMS.has(k)) : undefined;
+          if (stray !== undefined) throw refuse(`${MULTIPART_MAP_HINT}; it put a file at "${stray}"`);
+        }
+        return parsed;
+      });
+    },
+  };
+}
+
 export function createYogaServer(services: Services) {
   const { config } = services;
   return createYoga<ServerContext, Context>({
@@ -75,6 +106,7 @@ export function createYogaServer(services: Services) {
         blockFieldSuggestion: { enabled: false },
       }),
       requireTokenForWrites(),
+      typedMultipartErrors(),
       useSharedEventResults(),
     ],
   });

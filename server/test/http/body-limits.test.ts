@@ -68,6 +68,23 @@ describe('request body limits', () => {
     await stillServing();
   });
 
+  it.each([
+    ['an array', [1, 2]],
+    ['a string of paths', { 0: 'variables.image' }],
+    ['a path that is not a string', { 0: [7] }],
+  ])('refuses a multipart map that is %s with 400 INVALID_INPUT and keeps serving', async (_name, map) => {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: VALIDATE, variables: { image: null } }));
+    form.set('map', JSON.stringify(map));
+    form.set('0', new Blob([new Uint8Array(100)]), 'x.png');
+    const res = await fetch(`${server.url}/graphql`, { method: 'POST', body: form });
+    const body = (await res.json()) as GraphQLResponse;
+    expect(res.status).toBe(400);
+    expect(body.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(/^The multipart request is malformed: "map" must be a JSON object of arrays of paths/);
+    await stillServing();
+  });
+
   it('serves a JSON body within the limit', async () => {
     const payload = JSON.stringify({ query: '{ __typename }' });
     const { status, body } = await rawPost({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }, (req) => req.end(payload));
