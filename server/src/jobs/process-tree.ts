@@ -111,7 +111,7 @@ export async function anyJobProcessAlive(jobId: string): Promise<boolean> {
   return (await findJobProcesses(jobId)).length > 0;
 }
 
-/** Signals the provable group as a whole (one call reaches members forked since the scan) and each process. */
+/** Signals the provable group as a whole (one call reaches members forked since the scan) and each process outside it. */
 function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals): void {
   if (pgid) {
     try {
@@ -121,6 +121,9 @@ function signalAll({ processes, pgid }: JobProcesses, signal: NodeJS.Signals): v
     }
   }
   for (const p of processes) {
+    // A member of the group has its signal from the group's: a second one, delivered after its handler ran for the
+    // first, runs the handler twice (bash counts trapped signals), which cuts short the clean-up a stop allows.
+    if (pgid && p.pgid === pgid) continue;
     try {
       process.kill(p.pid, signal);
     } catch {
