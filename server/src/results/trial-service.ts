@@ -9,6 +9,7 @@ import { publishJobUpdated } from '../jobs/job-events.ts';
 import { parseTrialFile, rankScoreOf, TRIAL_FILE_PATTERN, trialNumberOf } from './trial-file.ts';
 import { relativeToResults } from './results-paths.ts';
 import { ScopeCache } from './scope-cache.ts';
+import { readableText } from '../logs/readable-text.ts';
 
 export type TrialSourceName = 'LOCAL' | 'HUB';
 export const TRIALS_TOPIC = 'trials';
@@ -16,6 +17,9 @@ export const trialsTopic = (jobId: string) => `trials:${jobId}`;
 
 /** Files larger than this are not trial files (and would be a memory risk to parse). */
 const MAX_TRIAL_FILE_BYTES = 1_000_000;
+
+/** A trial's row as a file makes it (its key and source are added when it is stored). */
+type TrialData = Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>;
 
 export interface LeaderboardQuery {
   jobId?: string | null;
@@ -117,7 +121,7 @@ export class TrialService {
   }
 
   /** Writes a trial's row: `existing` is updated, or one is created (or updated, when another replica just made it). */
-  #store(key: string, existing: Trial | null, data: Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>, source: TrialSourceName): Promise<Trial> {
+  #store(key: string, existing: Trial | null, data: TrialData, source: TrialSourceName): Promise<Trial> {
     const { prisma } = this.services.db;
     // A trial seen locally stays LOCAL when the Hub brings the same file back.
     if (existing) return prisma.trial.update({ where: { key }, data: { ...data, source: existing.source === 'LOCAL' ? 'LOCAL' : source } });
@@ -136,14 +140,16 @@ export class TrialService {
     const fingerprint = `${info.size}:${info.mtimeMs}`;
     if (this.#seen.get(file) === fingerprint) return false;
     const key = relativeToResults(this.services.config.resultsDir, file);
-    let data: Omit<Prisma.TrialUncheckedCreateInput, 'key' | 'source'>;
+    let data: TrialData;
     let sha: string;
+    /** The row of a file that is not a valid trial: its reason, and nothing to rank. */
+    const invalid = (error: string): TrialData => ({ jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error });
     if (info.isSymbolicLink()) {
       sha = `link:${info.mtimeMs}`;
-      data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, metric: '', filePath: key, fileSha256: sha, error: 'is a symbolic link; trial files must be regular files' };
+      data = invalid('is a symbolic link; trial files must be regular files');
     } else if (info.size > MAX_TRIAL_FILE_BYTES) {
       sha = `size:${info.size}`;
-      data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, metric: '', filePath: key, fileSha256: sha, error: `file is ${info.size} bytes; trial files are limited to ${MAX_TRIAL_FILE_BYTES}` };
+      data = invalid(`file is ${info.size} bytes; trial files are limited to ${MAX_TRIAL_FILE_BYTES}`);
     } else {
       const bytes = await readFile(file);
       sha = createHash('sha256').update(bytes).digest('hex');
@@ -163,7 +169,7 @@ export class TrialService {
           raw: trial.raw as Prisma.InputJsonValue,
         };
       } catch (error) {
-        data = { jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error: (error as Error).message };
+        data = invalid((error as Error).message);
       }
     }
     const existing = await this.services.db.prisma.trial.findUnique({ where: { key } });
@@ -177,7 +183,7 @@ export class TrialService {
     } catch (error) {
       // What the parser let through and the database still refuses is an invalid trial too, with the database's reason.
       console.warn(`[trials] ${key} could not be stored as it is: ${(error as Error).message.trim().split('\n').at(-1)}`);
-      row = await this.#store(key, existing, { jobId, number: trialNumberOf(file) ?? 0, params: {}, score: null, rankScore: null, metric: '', filePath: key, fileSha256: sha, error: 'holds a value the database cannot store' }, source);
+      row = await this.#store(key, existing, invalid('holds a value the database cannot store'), source);
     }
     this.#seen.set(file, fingerprint);
     this.services.events.publish(TRIALS_TOPIC, { trialId: row.id });
@@ -198,15 +204,22 @@ export class TrialService {
     return trial;
   }
 
+  /** Trial files that could not be ingested, with the reason (of one job, or of all), the latest first. */
+  invalid(jobId?: string | null): Promise<Trial[]> {
+    checkJobId(jobId);
+    return this.services.db.prisma.trial.findMany({ where: { error: { not: null }, ...(jobId && { jobId }) }, orderBy: { updatedAt: 'desc' }, take: 200 });
+  }
+
   /**
    * Best first for the metric's direction (scores stored as rankScore make that one ascending index),
    * keyset pagination on (rankScore, id), so page N costs the same as page 1.
    */
   async leaderboard(query: LeaderboardQuery): Promise<LeaderboardPage> {
     const { prisma } = this.services.db;
-    if (query.jobId && !UUID_PATTERN.test(query.jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
+    checkJobId(query.jobId);
     if (!Number.isInteger(query.first) || query.first < 1 || query.first > 500) throw new InvalidInputError('first must be from 1 to 500', { field: 'first' });
-    const metric = query.metric ?? (await this.#defaultMetric(query));
+    // Stored names hold U+FFFD where a NUL was (which PostgreSQL refuses): one asked for with a NUL finds them.
+    const metric = query.metric != null ? readableText(query.metric) : await this.#defaultMetric(query);
     if (!metric) return { rows: [], metric: null, direction: null, totalCount: async () => 0, hasMore: false, endCursor: null, paramNames: [] };
     const cursor = query.after ? decodeCursor(query.after) : undefined;
     const rows = await this.#page(query, metric, cursor);
@@ -286,6 +299,10 @@ class TrialFilter {
 
 function encodeCursor(trial: Trial): string {
   return Buffer.from(JSON.stringify([trial.rankScore, trial.id])).toString('base64url');
+}
+
+function checkJobId(jobId: string | null | undefined): void {
+  if (jobId && !UUID_PATTERN.test(jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
 }
 
 function decodeCursor(cursor: string): { rank: number; id: string } {

@@ -1,11 +1,9 @@
 import type { Trial } from '../generated/prisma/client.ts';
-import { TRIALS_TOPIC, trialsTopic, type LeaderboardPage } from '../results/trial-service.ts';
+import type { Context } from '../context.ts';
+import { TRIALS_TOPIC, trialsTopic, type LeaderboardPage, type LeaderboardQuery } from '../results/trial-service.ts';
 import { builder } from './builder.ts';
 import { JobRef } from './jobs.ts';
 import { subscribeTopic } from './subscribe-topic.ts';
-import { readableText } from '../logs/readable-text.ts';
-import { InvalidInputError } from '../errors/errors.ts';
-import { UUID_PATTERN } from '../jobs/job-paths.ts';
 
 export const TrialSourceEnum = builder.enumType('TrialSource', {
   values: { LOCAL: { description: 'Produced on this installation.' }, HUB: { description: 'Pulled from the Hugging Face Hub repository.' } } as const,
@@ -61,31 +59,29 @@ const rankingArgs = (t: Parameters<Parameters<typeof builder.queryFields>[0]>[0]
   after: t.arg.string({ required: false }),
 });
 
+/** What `trials` and `leaderboard` both answer with. */
+const ranking = (_root: unknown, args: Omit<LeaderboardQuery, 'jobId' | 'first'> & { jobId?: string | number | null; first?: number | null }, ctx: Context) =>
+  ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric, first: args.first ?? 50, after: args.after });
+
 builder.queryFields((t) => ({
   trial: t.field({ type: TrialRef, args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => ctx.services.trials.get(String(id)) }),
   trials: t.field({
     type: TrialConnection,
     description: 'Valid trials, best first for their metric direction.',
     args: rankingArgs(t),
-    resolve: (_r, args, ctx) =>
-      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric ? readableText(args.metric) : args.metric, first: args.first ?? 50, after: args.after }),
+    resolve: ranking,
   }),
   leaderboard: t.field({
     type: Leaderboard,
     description: 'The ranking across jobs and sources (local and Hub), best first, with params as columns.',
     args: rankingArgs(t),
-    resolve: (_r, args, ctx) =>
-      ctx.services.trials.leaderboard({ jobId: args.jobId ? String(args.jobId) : null, source: args.source, metric: args.metric ? readableText(args.metric) : args.metric, first: args.first ?? 50, after: args.after }),
+    resolve: ranking,
   }),
   invalidTrials: t.field({
     type: [TrialRef],
     description: 'Trial files that could not be ingested, with the reason.',
     args: { jobId: t.arg.id({ required: false }) },
-    resolve: async (_r, args, ctx) => {
-      const jobId = args.jobId ? String(args.jobId) : undefined;
-      if (jobId && !UUID_PATTERN.test(jobId)) throw new InvalidInputError('jobId is not a valid id', { field: 'jobId' });
-      return ctx.services.db.prisma.trial.findMany({ where: { error: { not: null }, ...(jobId && { jobId }) }, orderBy: { updatedAt: 'desc' }, take: 200 });
-    },
+    resolve: (_r, args, ctx) => ctx.services.trials.invalid(args.jobId ? String(args.jobId) : null),
   }),
 }));
 
