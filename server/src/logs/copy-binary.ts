@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../jobs/job-paths.ts';
 import type { LogChunk } from './log-chunk.ts';
 import type { MetricRecord } from './log-record.ts';
 
@@ -24,11 +25,9 @@ const TRAILER_BYTES = 2;
 /** PostgreSQL's timestamps count microseconds from 2000-01-01 00:00 UTC. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A UUID's 16 bytes (its binary form), from its text. */
 export function uuidBytes(uuid: string): Buffer {
-  if (!UUID_TEXT.test(uuid)) throw new RangeError(`not a UUID: ${JSON.stringify(uuid)}`);
+  if (!UUID_PATTERN.test(uuid)) throw new RangeError(`not a UUID: ${JSON.stringify(uuid)}`);
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 

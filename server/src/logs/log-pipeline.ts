@@ -7,7 +7,7 @@ import { estimatedJsonBytes, logTopic, MAX_MESSAGE_JSON_BYTES, MAX_MESSAGE_LINES
 import { parseMetrics } from './parse-metrics.ts';
 import { readableText } from './readable-text.ts';
 import { alertLines, decodeChunk, encodeChunks, mergeChunks, type LogChunk } from './log-chunk.ts';
-import { insertLogBatch, readLogs } from './log-store.ts';
+import { insertLogBatch, readLogs, UNIQUE_VIOLATION } from './log-store.ts';
 
 export interface LogPipelineOptions {
   db: Database;
@@ -164,7 +164,7 @@ const pendingBatch = (lines: readonly LogRecord[], metrics: MetricRecord[], stre
  */
 function isRefusedData(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23|54)/.test(code) && code !== '23505';
+  return typeof code === 'string' && /^(22|23|54)/.test(code) && code !== UNIQUE_VIOLATION;
 }
 
 export class JobLogPipeline {

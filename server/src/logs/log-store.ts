@@ -153,7 +153,8 @@ export async function insertLogBatch(db: Database, jobId: string, rows: LogBatch
   }
 }
 
-const UNIQUE_VIOLATION = '23505';
+/** PostgreSQL's SQLSTATE for a row whose key exists. */
+export const UNIQUE_VIOLATION = '23505';
 
 /**
  * One transaction's statements, as each database runs them: `rows` and `count` (rows a statement affected) of a

@@ -5,6 +5,7 @@ import type { MetricRecord } from './log-record.ts';
 
 /** Lines per block: block = floor(seq / BLOCK_LINES). The migration that created the table uses the same number. */
 export const BLOCK_LINES = 256;
+const blockOf = (seq: number) => Math.floor(seq / BLOCK_LINES);
 
 /**
  * A point as a block keeps it, for array comparison in SQL: [seq, value, step, epoch, time in ms] for the first and
@@ -32,7 +33,7 @@ export function blockDeltas(metrics: readonly MetricRecord[]): BlockSummary[] {
   for (const m of metrics) {
     let blocks = byName.get(m.name);
     if (!blocks) byName.set(m.name, (blocks = new Map()));
-    const block = Math.floor(m.seq / BLOCK_LINES);
+    const block = blockOf(m.seq);
     const b = blocks.get(block);
     if (!b) {
       blocks.set(block, { count: 1, first: m, last: m, lo: m, hi: m });
@@ -57,7 +58,7 @@ export function touchedBlocks(metrics: readonly MetricRecord[]): [string[], numb
   const names: string[] = [];
   const blocks: number[] = [];
   for (const m of metrics) {
-    const block = Math.floor(m.seq / BLOCK_LINES);
+    const block = blockOf(m.seq);
     const key = `${block}:${m.name}`;
     if (seen.has(key)) continue;
     seen.add(key);

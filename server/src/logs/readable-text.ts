@@ -12,8 +12,12 @@ declare global {
 
 export const REPLACEMENT_CHARACTER = '\uFFFD';
 
+/** Whether `text` has neither a NUL nor a lone surrogate: the database stores it as it is. */
+export const isReadableText = (text: string): boolean => text.isWellFormed() && !text.includes('\0');
+
 /** `text` with each NUL and each lone surrogate replaced by U+FFFD; the same string when it has neither. */
 export function readableText(text: string): string {
+  if (isReadableText(text)) return text;
   const wellFormed = text.isWellFormed() ? text : text.toWellFormed();
   return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', REPLACEMENT_CHARACTER) : wellFormed;
 }

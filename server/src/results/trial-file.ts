@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isReadableText } from '../logs/readable-text.ts';
 
 export type Direction = 'MINIMIZE' | 'MAXIMIZE';
 
@@ -54,7 +55,7 @@ export function parseTrialJson(text: string): unknown {
 
 function checkStorable(value: unknown, depth: number): void {
   if (typeof value === 'string') {
-    if (value.includes('\0') || !value.isWellFormed()) throw new Error('holds a NUL character or an unpaired surrogate (\\u0000, \\ud800), which cannot be stored');
+    if (!isReadableText(value)) throw new Error('holds a NUL character or an unpaired surrogate (\\u0000, \\ud800), which cannot be stored');
     return;
   }
   if (!value || typeof value !== 'object') return;
