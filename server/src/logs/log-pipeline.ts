@@ -92,10 +92,10 @@ async function appendWhole(file: FileHandle, logPath: string, buffers: readonly 
 }
 
 /*
- * PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: both are shown as U+FFFD ({@link readableText}),
- * like invalid bytes. A line holds no newline (the .log file and the stored chunks have one line per record): a local job's output is split on
- * them, but lines that come whole (a cloud job's log entries, the server's own SYSTEM messages) may hold
- * some, and carriage returns, and be of any length: see {@link oneLine}.
+ * PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: both are shown as U+FFFD (readableText), like
+ * invalid bytes. A line holds no newline (the .log file and the stored chunks have one line per record): a local
+ * job's output is split on them, but lines that come whole (a cloud job's log entries, the server's own SYSTEM
+ * messages) may hold some, and carriage returns, and be of any length: see oneLine.
  */
 
 /** UTF-16 units certainly within the byte limit of a line (a unit is at most 3 bytes of UTF-8). */
@@ -153,11 +153,6 @@ const pendingBatch = (lines: readonly LogRecord[], metrics: MetricRecord[], stre
 });
 
 /**
- * Numbers, classifies and parses a job's lines, publishes them at once to local subscribers,
- * and persists them in batches to the .log file and the database together with the byte offsets
- * they came from, so that a restarted server resumes exactly after the last persisted line.
- */
-/**
  * A database error that says the rows themselves are refused, which retrying cannot change: a data exception
  * (class 22), a constraint other than uniqueness (class 23; a unique violation is handled in insertLogBatch), a
  * program limit such as an index entry too large (class 54).
@@ -167,6 +162,11 @@ function isRefusedData(error: unknown): boolean {
   return typeof code === 'string' && /^(22|23|54)/.test(code) && code !== UNIQUE_VIOLATION;
 }
 
+/**
+ * Numbers, classifies and parses a job's lines, publishes them at once to local subscribers,
+ * and persists them in batches to the .log file and the database together with the byte offsets
+ * they came from, so that a restarted server resumes exactly after the last persisted line.
+ */
 export class JobLogPipeline {
   readonly jobId: string;
   #seq: number;
